@@ -1,0 +1,241 @@
+//! The `chatport` command: validate archives and print the format's schema. It reads only the
+//! files it is given and never opens a network connection.
+
+use chatport_model::RecordType;
+use chatport_validate::{ALL_CODES, Diagnostic, OpenError, Options, Report};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit status: the input is valid (warnings allowed).
+const EXIT_VALID: u8 = 0;
+/// Exit status: the input is not a valid archive.
+const EXIT_INVALID: u8 = 1;
+/// Exit status: the input could not be read, or the command line was wrong.
+const EXIT_TROUBLE: u8 = 2;
+
+/// chatport: your chat history in an open format. Reads only local files; never uses the network.
+#[derive(Parser)]
+#[command(name = "chatport", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check an archive file (.jsonl), a bundle directory or a bundle .zip against the format.
+    ///
+    /// Exit status: 0 valid (warnings allowed), 1 invalid, 2 the input could not be read.
+    Validate {
+        /// The archive file, bundle directory or bundle zip.
+        path: PathBuf,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Keep at most this many diagnostics (0: all). The counts include those left out.
+        #[arg(long, default_value_t = 200)]
+        max_diagnostics: usize,
+        /// The longest line accepted, in MiB.
+        #[arg(long, default_value_t = 64)]
+        max_line_mib: usize,
+    },
+    /// Print the JSON Schema (draft 2020-12) of a record, or of any record when no type is given.
+    Schema {
+        /// One record type.
+        #[arg(value_enum)]
+        record: Option<SchemaType>,
+    },
+    /// List the validator's diagnostic codes.
+    Codes,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// Compiler-style text.
+    Human,
+    /// One JSON document with every diagnostic and a summary.
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SchemaType {
+    Header,
+    Account,
+    Person,
+    Conversation,
+    Message,
+}
+
+impl From<SchemaType> for RecordType {
+    fn from(t: SchemaType) -> RecordType {
+        match t {
+            SchemaType::Header => RecordType::Header,
+            SchemaType::Account => RecordType::Account,
+            SchemaType::Person => RecordType::Person,
+            SchemaType::Conversation => RecordType::Conversation,
+            SchemaType::Message => RecordType::Message,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate {
+            path,
+            format,
+            max_diagnostics,
+            max_line_mib,
+        } => {
+            let opts = Options {
+                max_diagnostics,
+                max_line_bytes: max_line_mib.saturating_mul(1 << 20),
+            };
+            validate(&path, format, opts)
+        }
+        Command::Schema { record } => {
+            let schema = match record {
+                Some(t) => chatport_model::schema::record_type_schema(t.into()),
+                None => chatport_model::schema::record_schema(),
+            };
+            print_json(&schema).map(|()| EXIT_VALID)
+        }
+        Command::Codes => {
+            let mut out = std::io::stdout().lock();
+            ALL_CODES
+                .iter()
+                .try_for_each(|c| {
+                    writeln!(
+                        out,
+                        "{}  {:<8} {:<24} {}",
+                        c.code,
+                        c.severity.to_string(),
+                        c.name,
+                        c.summary
+                    )
+                })
+                .map(|()| EXIT_VALID)
+        }
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        // A closed pipe (`chatport schema | head`) is not worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_VALID),
+        Err(e) => {
+            eprintln!("chatport: {e}");
+            ExitCode::from(EXIT_TROUBLE)
+        }
+    }
+}
+
+fn print_json(v: &serde_json::Value) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)
+}
+
+fn validate(path: &std::path::Path, format: Format, opts: Options) -> std::io::Result<u8> {
+    let tty = std::io::stderr().is_terminal();
+    let mut last_shown = std::time::Instant::now();
+    let mut shown_any = false;
+    let mut progress = |read: u64, total: u64| {
+        // Only for large inputs on a terminal, at most a few times a second.
+        if tty && total > (64 << 20) && last_shown.elapsed().as_millis() > 250 {
+            let pct = read as f64 * 100.0 / total as f64;
+            eprint!("\rvalidating: {pct:5.1}% of {} MiB", total >> 20);
+            last_shown = std::time::Instant::now();
+            shown_any = true;
+        }
+    };
+    let result = chatport_validate::validate_path_with_progress(path, opts, &mut progress);
+    if shown_any {
+        eprint!("\r\x1b[K");
+    }
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let msg = match &e {
+                OpenError::NoArchive { .. } => format!("{e}"),
+                _ => format!("cannot read {e}"),
+            };
+            match format {
+                Format::Human => eprintln!("chatport: {msg}"),
+                Format::Json => print_json(&serde_json::json!({
+                    "file": path.display().to_string(),
+                    "valid": false,
+                    "fatal": msg,
+                }))?,
+            }
+            return Ok(EXIT_TROUBLE);
+        }
+    };
+    match format {
+        Format::Human => print_human(&report)?,
+        Format::Json => print_json(&serde_json::to_value(&report).map_err(std::io::Error::other)?)?,
+    }
+    Ok(if report.valid {
+        EXIT_VALID
+    } else {
+        EXIT_INVALID
+    })
+}
+
+fn print_human(r: &Report) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for d in &r.diagnostics {
+        print_diagnostic(&mut out, d)?;
+    }
+    let c = &r.counts;
+    let verdict = if r.valid { "valid" } else { "invalid" };
+    writeln!(
+        out,
+        "{}: {verdict}: {} error{}, {} warning{}; {} records ({} conversations, {} accounts, {} messages)",
+        r.file,
+        r.errors,
+        if r.errors == 1 { "" } else { "s" },
+        r.warnings,
+        if r.warnings == 1 { "" } else { "s" },
+        r.records,
+        c.conversation,
+        c.account,
+        c.message,
+    )?;
+    if r.truncated {
+        writeln!(
+            out,
+            "(only the first {} diagnostics are shown; use --max-diagnostics 0 for all)",
+            r.diagnostics.len()
+        )?;
+    }
+    Ok(())
+}
+
+fn print_diagnostic(out: &mut impl Write, d: &Diagnostic) -> std::io::Result<()> {
+    writeln!(out, "{}[{}]: {}", d.severity, d.code, d.message)?;
+    let mut place = d.file.clone();
+    if let Some(l) = d.line {
+        place.push_str(&format!(":{l}"));
+        if let Some(c) = d.column {
+            place.push_str(&format!(":{c}"));
+        }
+    }
+    match d.pointer.as_deref() {
+        Some(p) if !p.is_empty() => writeln!(out, "  --> {place} at {p}")?,
+        _ => writeln!(out, "  --> {place}")?,
+    }
+    if let (Some(line), Some(ex)) = (d.line, &d.excerpt) {
+        let gutter = line.to_string();
+        let pad = " ".repeat(gutter.len());
+        writeln!(out, "{pad} |")?;
+        writeln!(out, "{gutter} | {ex}")?;
+        if let Some(col) = d.column {
+            // The excerpt starts up to 40 characters before the column, after a '…' if cut.
+            let col = col.saturating_sub(1) as usize;
+            let offset = if col > 40 { 41 } else { col };
+            writeln!(out, "{pad} | {}^", " ".repeat(offset))?;
+        }
+    }
+    writeln!(out)
+}

@@ -1,0 +1,192 @@
+//! The writer: the easy way to produce an archive that a validator accepts. It writes the header
+//! first, one record per line, and refuses a record whose id is taken, whose references name no
+//! earlier record of the right kind, or whose ordinal does not follow its conversation's last.
+
+use crate::ids::{IdTable, KeyMap, id_key};
+use crate::{Account, Conversation, Header, Message, Person, Record, RecordType, RecordView};
+use std::io::Write;
+
+/// Why the writer refused a record or could not write it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// Writing to the output failed.
+    #[error("could not write the archive: {0}")]
+    Io(#[from] std::io::Error),
+    /// A record could not be serialized.
+    #[error("could not serialize a record: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The id is already taken by an earlier record.
+    #[error("id {id:?} is already used by an earlier {existing} record")]
+    DuplicateId {
+        /// The id.
+        id: String,
+        /// The kind of the earlier record.
+        existing: RecordType,
+    },
+    /// A reference names no earlier record, or one of the wrong kind.
+    #[error(
+        "{record} {id:?} refers at {pointer} to {target:?}, which is not an earlier {expected} record"
+    )]
+    BadReference {
+        /// The kind of the referring record.
+        record: RecordType,
+        /// The referring record's id.
+        id: String,
+        /// Where the reference is, as a JSON pointer.
+        pointer: String,
+        /// The id referred to.
+        target: String,
+        /// The kind of record it must name.
+        expected: RecordType,
+    },
+    /// A message's ordinal does not follow the last one written for its conversation.
+    #[error("message {id:?} has ordinal {ordinal}, not above {last}, the last of its conversation")]
+    OrdinalOrder {
+        /// The message's id.
+        id: String,
+        /// Its ordinal.
+        ordinal: u64,
+        /// The last ordinal written for the conversation.
+        last: u64,
+    },
+    /// A second header, passed as a record.
+    #[error("the header is written once, first, by ArchiveWriter::new")]
+    HeaderRepeated,
+}
+
+/// Writes an archive as JSON Lines: the header first, then records in the order given, each
+/// checked against those before it. Memory grows with the number of ids, not with the records.
+///
+/// ```
+/// use chatport_model::{ArchiveWriter, Header, Account, Conversation, ConversationKind, Message};
+/// let mut w = ArchiveWriter::new(Vec::new(), &Header::new("example", None)).unwrap();
+/// w.account(&Account::new("a1", "whatsapp")).unwrap();
+/// w.conversation(&Conversation::new("c1", "whatsapp", ConversationKind::Direct)).unwrap();
+/// let mut m = Message::new("m1", "c1", 1);
+/// m.sender = Some("a1".into());
+/// m.text = Some("hello".into());
+/// w.message(&m).unwrap();
+/// let bytes = w.finish().unwrap();
+/// assert_eq!(bytes.iter().filter(|b| **b == b'\n').count(), 4);
+/// ```
+pub struct ArchiveWriter<W: Write> {
+    out: W,
+    ids: IdTable,
+    last_ordinal: KeyMap<u64>,
+    buf: Vec<u8>,
+    records: u64,
+}
+
+impl<W: Write> ArchiveWriter<W> {
+    /// Starts an archive on `out` by writing `header`.
+    pub fn new(out: W, header: &Header) -> Result<Self, WriteError> {
+        let mut w = ArchiveWriter {
+            out,
+            ids: IdTable::new(),
+            last_ordinal: KeyMap::default(),
+            buf: Vec::with_capacity(1024),
+            records: 0,
+        };
+        w.emit(RecordView::Header(header))?;
+        Ok(w)
+    }
+
+    /// Writes an account.
+    pub fn account(&mut self, a: &Account) -> Result<(), WriteError> {
+        self.write_ref(RecordView::Account(a))
+    }
+
+    /// Writes a person; its accounts must have been written before.
+    pub fn person(&mut self, p: &Person) -> Result<(), WriteError> {
+        self.write_ref(RecordView::Person(p))
+    }
+
+    /// Writes a conversation; its members and parent must have been written before.
+    pub fn conversation(&mut self, c: &Conversation) -> Result<(), WriteError> {
+        self.write_ref(RecordView::Conversation(c))
+    }
+
+    /// Writes a message; its conversation, sender and every record it refers to must have been
+    /// written before, and its ordinal must exceed the last one of its conversation.
+    pub fn message(&mut self, m: &Message) -> Result<(), WriteError> {
+        self.write_ref(RecordView::Message(m))
+    }
+
+    /// Writes any record but a header.
+    pub fn record(&mut self, r: &Record) -> Result<(), WriteError> {
+        match r {
+            Record::Header(_) => Err(WriteError::HeaderRepeated),
+            Record::Account(a) => self.account(a),
+            Record::Person(p) => self.person(p),
+            Record::Conversation(c) => self.conversation(c),
+            Record::Message(m) => self.message(m),
+        }
+    }
+
+    /// How many records, the header included, have been written.
+    pub fn records_written(&self) -> u64 {
+        self.records
+    }
+
+    /// Flushes and returns the output.
+    pub fn finish(mut self) -> Result<W, WriteError> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+
+    fn write_ref(&mut self, rec: RecordView<'_>) -> Result<(), WriteError> {
+        let t = rec.record_type();
+        let id = rec.id().unwrap_or_default();
+        let mut bad = None;
+        rec.each_reference(|reference| {
+            if bad.is_none() && self.ids.get(reference.id) != Some(reference.expected) {
+                bad = Some(WriteError::BadReference {
+                    record: t,
+                    id: id.to_owned(),
+                    pointer: reference.path.to_string(),
+                    target: reference.id.to_owned(),
+                    expected: reference.expected,
+                });
+            }
+        });
+        if let Some(e) = bad {
+            return Err(e);
+        }
+        let conversation = match rec {
+            RecordView::Message(m) => {
+                let key = id_key(&m.conversation);
+                if let Some(&last) = self.last_ordinal.get(&key).filter(|l| m.ordinal <= **l) {
+                    return Err(WriteError::OrdinalOrder {
+                        id: m.id.clone(),
+                        ordinal: m.ordinal,
+                        last,
+                    });
+                }
+                Some((key, m.ordinal))
+            }
+            _ => None,
+        };
+        if let Some(existing) = self.ids.get(id) {
+            return Err(WriteError::DuplicateId {
+                id: id.to_owned(),
+                existing,
+            });
+        }
+        self.emit(rec)?;
+        self.ids.define(id, t);
+        if let Some((key, ordinal)) = conversation {
+            self.last_ordinal.insert(key, ordinal);
+        }
+        Ok(())
+    }
+
+    fn emit(&mut self, r: RecordView<'_>) -> Result<(), WriteError> {
+        self.buf.clear();
+        serde_json::to_writer(&mut self.buf, &r)?;
+        self.buf.push(b'\n');
+        self.out.write_all(&self.buf)?;
+        self.records += 1;
+        Ok(())
+    }
+}

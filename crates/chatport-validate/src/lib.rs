@@ -1,0 +1,296 @@
+//! Validation of chatport archives: JSON syntax, the schema, references, ordinals, times, rich
+//! text, extensions and media, in one pass with memory bounded by the ids an archive defines.
+//!
+//! Use [`validate_path`] for an archive file, a bundle directory or a bundle zip, or a
+//! [`Checker`] to feed lines yourself. Every problem is a [`Diagnostic`] with a stable [`Code`].
+
+mod bundle;
+pub mod codes;
+mod engine;
+mod locate;
+mod schema_check;
+mod timecheck;
+
+pub use bundle::{ARCHIVE_NAME, OpenError, validate_path, validate_path_with_progress};
+pub use codes::{ALL_CODES, Code, CodeInfo, Severity};
+pub use engine::Checker;
+pub use schema_check::SchemaSet;
+
+use chatport_model::RecordType;
+use serde::Serialize;
+use std::io::BufRead;
+
+/// Limits of one validation run.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// How many diagnostics to keep; the rest are counted but not kept. 0 keeps all.
+    pub max_diagnostics: usize,
+    /// The longest line accepted, in bytes; longer lines are skipped with an error, so that
+    /// memory stays bounded.
+    pub max_line_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_diagnostics: 200,
+            max_line_bytes: 64 << 20,
+        }
+    }
+}
+
+impl Options {
+    fn per_line_cap(&self) -> usize {
+        match self.max_diagnostics {
+            0 => 64,
+            n => n.min(64),
+        }
+    }
+
+    fn pending_cap(&self) -> usize {
+        match self.max_diagnostics {
+            0 => usize::MAX,
+            n => n,
+        }
+    }
+}
+
+/// One problem found in an archive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// The stable code, e.g. `E311`.
+    pub code: Code,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// The archive (or bundle member) the problem is in.
+    pub file: String,
+    /// The 1-based line, where the problem belongs to one.
+    pub line: Option<u64>,
+    /// The 1-based column in Unicode scalar values, where known.
+    pub column: Option<u64>,
+    /// A JSON pointer to the offending value within the line's record.
+    pub pointer: Option<String>,
+    /// The schema keyword location, for schema violations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema_path: Option<String>,
+    /// The offending text: up to 120 characters of the line around the column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
+}
+
+impl Diagnostic {
+    fn bare(code: Code, file: &str, line: Option<u64>, message: String) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: code.severity(),
+            message,
+            file: file.to_owned(),
+            line,
+            column: None,
+            pointer: None,
+            schema_path: None,
+            excerpt: None,
+        }
+    }
+}
+
+/// How many records of each type an archive held.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RecordCounts {
+    /// Header records.
+    pub header: u64,
+    /// Account records.
+    pub account: u64,
+    /// Person records.
+    pub person: u64,
+    /// Conversation records.
+    pub conversation: u64,
+    /// Message records.
+    pub message: u64,
+}
+
+/// The outcome of validating one archive.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The archive's name as given.
+    pub file: String,
+    /// True when there is no error (warnings allowed).
+    pub valid: bool,
+    /// The format version the header declared.
+    pub version: Option<String>,
+    /// Errors found, including those past the diagnostic cap.
+    pub errors: u64,
+    /// Warnings found, including those past the diagnostic cap.
+    pub warnings: u64,
+    /// True when more diagnostics were found than kept.
+    pub truncated: bool,
+    /// Lines read.
+    pub lines: u64,
+    /// Records read (non-empty lines).
+    pub records: u64,
+    /// Records of each type that parsed.
+    pub counts: RecordCounts,
+    /// The diagnostics kept, in line order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    fn new(file: String) -> Report {
+        Report {
+            file,
+            valid: true,
+            version: None,
+            errors: 0,
+            warnings: 0,
+            truncated: false,
+            lines: 0,
+            records: 0,
+            counts: RecordCounts::default(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, d: Diagnostic, cap: usize) {
+        if engine::is_error(d.severity) {
+            self.errors += 1;
+        } else {
+            self.warnings += 1;
+        }
+        if cap == 0 || self.diagnostics.len() < cap {
+            self.diagnostics.push(d);
+        } else {
+            self.truncated = true;
+        }
+    }
+
+    fn slot(&mut self, t: RecordType) -> &mut u64 {
+        match t {
+            RecordType::Header => &mut self.counts.header,
+            RecordType::Account => &mut self.counts.account,
+            RecordType::Person => &mut self.counts.person,
+            RecordType::Conversation => &mut self.counts.conversation,
+            RecordType::Message => &mut self.counts.message,
+        }
+    }
+
+    fn count(&mut self, t: RecordType) {
+        *self.slot(t) += 1;
+    }
+
+    fn uncount(&mut self, t: RecordType) {
+        *self.slot(t) -= 1;
+    }
+
+    fn finish(&mut self) {
+        self.valid = self.errors == 0;
+        self.diagnostics
+            .sort_by_key(|d| (d.line.unwrap_or(0), d.column.unwrap_or(0)));
+    }
+
+    /// The distinct codes of the kept diagnostics, sorted.
+    pub fn codes(&self) -> Vec<Code> {
+        let mut c: Vec<Code> = self.diagnostics.iter().map(|d| d.code).collect();
+        c.sort();
+        c.dedup();
+        c
+    }
+}
+
+/// Where the files of a bundle can be looked up: by relative path, giving size and SHA-256.
+pub trait MediaStore {
+    /// The size and lowercase hex SHA-256 of the file at `path` (already checked to be a safe
+    /// relative path), or an error saying why it cannot be read.
+    fn stat(&mut self, path: &str) -> std::io::Result<(u64, String)>;
+}
+
+/// Validates an archive read from `input`, called `name` in diagnostics; `media`, when given,
+/// checks the files of `present` attachments. Reading errors end the run early with `Err`.
+pub fn validate_reader<R: BufRead>(
+    mut input: R,
+    name: &str,
+    media: Option<&mut dyn MediaStore>,
+    opts: Options,
+) -> std::io::Result<Report> {
+    let mut checker = Checker::new(name, opts, media);
+    let mut buf = Vec::with_capacity(4096);
+    let mut line = 0u64;
+    loop {
+        buf.clear();
+        line += 1;
+        match read_line_capped(&mut input, &mut buf, opts.max_line_bytes)? {
+            LineRead::Eof => break,
+            LineRead::Line { last } => {
+                if !(last && buf.is_empty()) {
+                    checker.check_line(line, &buf);
+                }
+                if last {
+                    break;
+                }
+            }
+            LineRead::TooLong { len, last } => {
+                checker.line_too_long(line, len);
+                if last {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(checker.finish())
+}
+
+enum LineRead {
+    Eof,
+    Line { last: bool },
+    TooLong { len: u64, last: bool },
+}
+
+// Reads one line into `buf` (without the newline), keeping at most `cap` bytes in memory.
+fn read_line_capped<R: BufRead>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<LineRead> {
+    let mut len = 0u64;
+    let mut too_long = false;
+    let mut any = false;
+    loop {
+        let chunk = match r.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok(match (any, too_long) {
+                (false, _) => LineRead::Eof,
+                (true, false) => LineRead::Line { last: true },
+                (true, true) => LineRead::TooLong { len, last: true },
+            });
+        }
+        any = true;
+        let (part, done) = match chunk.iter().position(|b| *b == b'\n') {
+            Some(i) => (&chunk[..i], Some(i + 1)),
+            None => (chunk, None),
+        };
+        len += part.len() as u64;
+        if !too_long {
+            if buf.len() + part.len() > cap {
+                too_long = true;
+                buf.clear();
+                buf.shrink_to(4096);
+            } else {
+                buf.extend_from_slice(part);
+            }
+        }
+        let consumed = done.unwrap_or(chunk.len());
+        r.consume(consumed);
+        if done.is_some() {
+            return Ok(if too_long {
+                LineRead::TooLong { len, last: false }
+            } else {
+                LineRead::Line { last: false }
+            });
+        }
+    }
+}
