@@ -37,9 +37,9 @@ enum Command {
         /// Keep at most this many diagnostics (0: all). The counts include those left out.
         #[arg(long, default_value_t = 200)]
         max_diagnostics: usize,
-        /// The longest line accepted, in MiB.
-        #[arg(long, default_value_t = 64)]
-        max_line_mib: usize,
+        /// The longest line accepted, in bytes; a longer line is an error (E107).
+        #[arg(long, default_value_t = 64 << 20)]
+        max_line_bytes: usize,
     },
     /// Print the JSON Schema (draft 2020-12) of a record, or of any record when no type is given.
     Schema {
@@ -87,11 +87,11 @@ fn main() -> ExitCode {
             path,
             format,
             max_diagnostics,
-            max_line_mib,
+            max_line_bytes,
         } => {
             let opts = Options {
                 max_diagnostics,
-                max_line_bytes: max_line_mib.saturating_mul(1 << 20),
+                max_line_bytes,
             };
             validate(&path, format, opts)
         }
