@@ -5,6 +5,9 @@ use crate::{Attachment, Extensions, Time};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+// Rarely present parts are boxed: a message is moved several times on its way through a parser,
+// and keeping it small keeps validation and import fast.
+
 /// # Message
 ///
 /// One entry of a conversation as the source showed it: something a person or bot sent, or a
@@ -42,19 +45,19 @@ pub struct Message {
     pub spans: Vec<Span>,
     /// The message this one replies to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reply_to: Option<Reply>,
+    pub reply_to: Option<Box<Reply>>,
     /// The thread this message belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thread: Option<ThreadRef>,
+    pub thread: Option<Box<ThreadRef>>,
     /// Where this message was forwarded from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub forwarded: Option<Forward>,
+    pub forwarded: Option<Box<Forward>>,
     /// Present when the message was edited: when, and earlier versions where the source has them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub edited: Option<Edit>,
+    pub edited: Option<Box<Edit>>,
     /// Present when the message was deleted (unsent, revoked, redacted, tombstoned).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deleted: Option<Deletion>,
+    pub deleted: Option<Box<Deletion>>,
     /// Reactions to the message.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
@@ -66,25 +69,25 @@ pub struct Message {
     pub embeds: Vec<Embed>,
     /// A shared location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<Location>,
+    pub location: Option<Box<Location>>,
     /// A shared contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contact: Option<Contact>,
+    pub contact: Option<Box<Contact>>,
     /// A poll.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub poll: Option<Poll>,
+    pub poll: Option<Box<Poll>>,
     /// A voice or video call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call: Option<Call>,
+    pub call: Option<Box<Call>>,
     /// Present when this entry is a system event rather than something a person wrote.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event: Option<Event>,
+    pub event: Option<Box<Event>>,
     /// True when the message is pinned in its conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinned: Option<bool>,
     /// Where in the source export this message came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<Origin>,
+    pub origin: Option<Box<Origin>>,
     /// Platform data about the message that has no field here, under namespaced keys.
     #[serde(default, skip_serializing_if = "Extensions::is_empty")]
     pub extensions: Extensions,

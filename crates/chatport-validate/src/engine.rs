@@ -30,7 +30,7 @@ pub struct Checker<'m> {
     opts: Options,
     file: String,
     ids: IdTable,
-    last_ordinal: KeyMap<u64>,
+    last_ordinal: KeyMap<Option<u64>>,
     source_ids: HashSet<String>,
     records: u64,
     header_seen: bool,
@@ -49,7 +49,14 @@ pub struct Checker<'m> {
 /// Where one line's diagnostics go, with the text needed for columns and excerpts.
 struct LineCtx<'a> {
     line: u64,
-    text: &'a str,
+    bytes: &'a [u8],
+}
+
+impl LineCtx<'_> {
+    // Only called on the way to a diagnostic; lines that get here are valid UTF-8.
+    fn text(&self) -> &str {
+        std::str::from_utf8(self.bytes).unwrap_or_default()
+    }
 }
 
 impl<'m> Checker<'m> {
@@ -95,8 +102,8 @@ impl<'m> Checker<'m> {
     ) -> Diagnostic {
         let column = pointer
             .as_deref()
-            .and_then(|p| locate(ctx.text, p))
-            .map(|byte| ctx.text[..byte].chars().count() as u64 + 1);
+            .and_then(|p| locate(ctx.text(), p))
+            .map(|byte| ctx.text()[..byte].chars().count() as u64 + 1);
         Diagnostic {
             code,
             severity: code.severity(),
@@ -106,7 +113,7 @@ impl<'m> Checker<'m> {
             column,
             pointer,
             schema_path: None,
-            excerpt: Some(excerpt(ctx.text, column)),
+            excerpt: Some(excerpt(ctx.text(), column)),
         }
     }
 
@@ -133,13 +140,23 @@ impl<'m> Checker<'m> {
     pub fn check_line(&mut self, line: u64, bytes: &[u8]) {
         self.report.lines = line;
         let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        // The common case first: valid UTF-8 (checked once for the whole line, with SIMD) and a
+        // well-formed record.
+        let typed = match simdutf8::basic::from_utf8(bytes) {
+            Ok(text) => {
+                let typed = serde_json::from_str::<Record>(text);
+                if let Ok(rec) = &typed {
+                    self.records += 1;
+                    return self.check_record(&LineCtx { line, bytes }, rec);
+                }
+                Some(typed)
+            }
+            Err(_) => None,
+        };
         let text = match std::str::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
-                let col = String::from_utf8_lossy(&bytes[..e.valid_up_to()])
-                    .chars()
-                    .count()
-                    + 1;
+                let col = String::from_utf8_lossy(&bytes[..e.valid_up_to()]).chars().count() + 1;
                 let mut d = Diagnostic::bare(
                     Code::NotUtf8,
                     &self.file,
@@ -151,27 +168,26 @@ impl<'m> Checker<'m> {
                 return self.push(d);
             }
         };
-        let ctx = LineCtx { line, text };
+        let ctx = LineCtx { line, bytes: text.as_bytes() };
         if text.trim().is_empty() {
             let d = self.diag(Code::EmptyLine, &ctx, None, "empty line".to_owned());
             return self.push(d);
         }
         self.records += 1;
-        match serde_json::from_str::<Record>(text) {
-            Ok(rec) => self.check_record(&ctx, &rec),
-            Err(e) => self.explain(&ctx, e),
+        if let Some(Err(e)) = typed {
+            self.explain(&ctx, e);
         }
     }
 
     // The typed models rejected the line: find out why, with the schema for the details.
     fn explain(&mut self, ctx: &LineCtx<'_>, typed: serde_json::Error) {
-        let value: Value = match serde_json::from_str(ctx.text) {
+        let value: Value = match serde_json::from_str(ctx.text()) {
             Ok(v) => v,
             Err(e) => {
-                let col = column_of(ctx.text, e.column());
+                let col = column_of(ctx.text(), e.column());
                 let mut d = self.diag(Code::JsonSyntax, ctx, None, strip_position(&e));
                 d.column = Some(col);
-                d.excerpt = Some(excerpt(ctx.text, Some(col)));
+                d.excerpt = Some(excerpt(ctx.text(), Some(col)));
                 return self.push(d);
             }
         };
@@ -258,9 +274,9 @@ impl<'m> Checker<'m> {
                 Code::SchemaOther
             };
             let mut d = self.diag(code, ctx, None, msg);
-            let col = column_of(ctx.text, typed.column());
+            let col = column_of(ctx.text(), typed.column());
             d.column = Some(col);
-            d.excerpt = Some(excerpt(ctx.text, Some(col)));
+            d.excerpt = Some(excerpt(ctx.text(), Some(col)));
             self.push(d);
         }
         // When the only problems are unknown fields, the rest of the record can still be
@@ -436,17 +452,14 @@ impl<'m> Checker<'m> {
     }
 
     fn check_message(&mut self, ctx: &LineCtx<'_>, m: &Message) {
-        let key = id_key(&m.conversation);
-        if let Some(&last) = self.last_ordinal.get(&key) {
-            if m.ordinal <= last {
-                let msg = format!(
-                    "ordinal {} is not greater than {last}, the previous message's in conversation {:?}",
-                    m.ordinal, m.conversation
-                );
-                self.at(Code::OrdinalOrder, ctx, Path::new(&[K("ordinal")]), msg);
-            }
+        let last = self.last_ordinal.entry(id_key(&m.conversation)).or_insert(None);
+        if let Some(previous) = last.replace(m.ordinal).filter(|p| m.ordinal <= *p) {
+            let msg = format!(
+                "ordinal {} is not greater than {previous}, the previous message's in conversation {:?}",
+                m.ordinal, m.conversation
+            );
+            self.at(Code::OrdinalOrder, ctx, Path::new(&[K("ordinal")]), msg);
         }
-        self.last_ordinal.insert(key, m.ordinal);
         self.check_opt_time(ctx, m.time.as_ref(), Path::new(&[K("time")]));
         self.check_spans(ctx, m.text.as_deref(), &m.spans, Path::new(&[K("spans")]));
         if let Some(f) = &m.forwarded {

@@ -214,83 +214,68 @@ pub fn validate_reader<R: BufRead>(
     opts: Options,
 ) -> std::io::Result<Report> {
     let mut checker = Checker::new(name, opts, media);
-    let mut buf = Vec::with_capacity(4096);
+    let cap = opts.max_line_bytes;
+    // Lines that lie whole in the reader's buffer are checked in place; only a line that spans
+    // two buffer fills is copied into `carry`, and never more than `cap` bytes of it.
+    let mut carry: Vec<u8> = Vec::new();
+    let mut carry_len = 0u64;
+    let mut carry_too_long = false;
     let mut line = 0u64;
     loop {
-        buf.clear();
-        line += 1;
-        match read_line_capped(&mut input, &mut buf, opts.max_line_bytes)? {
-            LineRead::Eof => break,
-            LineRead::Line { last } => {
-                if !(last && buf.is_empty()) {
-                    checker.check_line(line, &buf);
-                }
-                if last {
-                    break;
-                }
-            }
-            LineRead::TooLong { len, last } => {
-                checker.line_too_long(line, len);
-                if last {
-                    break;
-                }
-            }
-        }
-    }
-    Ok(checker.finish())
-}
-
-enum LineRead {
-    Eof,
-    Line { last: bool },
-    TooLong { len: u64, last: bool },
-}
-
-// Reads one line into `buf` (without the newline), keeping at most `cap` bytes in memory.
-fn read_line_capped<R: BufRead>(
-    r: &mut R,
-    buf: &mut Vec<u8>,
-    cap: usize,
-) -> std::io::Result<LineRead> {
-    let mut len = 0u64;
-    let mut too_long = false;
-    let mut any = false;
-    loop {
-        let chunk = match r.fill_buf() {
+        let chunk = match input.fill_buf() {
             Ok(c) => c,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        if chunk.is_empty() {
-            return Ok(match (any, too_long) {
-                (false, _) => LineRead::Eof,
-                (true, false) => LineRead::Line { last: true },
-                (true, true) => LineRead::TooLong { len, last: true },
-            });
+        let n = chunk.len();
+        if n == 0 {
+            if carry_len > 0 {
+                line += 1;
+                if carry_too_long {
+                    checker.line_too_long(line, carry_len);
+                } else {
+                    checker.check_line(line, &carry);
+                }
+            }
+            break;
         }
-        any = true;
-        let (part, done) = match chunk.iter().position(|b| *b == b'\n') {
-            Some(i) => (&chunk[..i], Some(i + 1)),
-            None => (chunk, None),
-        };
-        len += part.len() as u64;
-        if !too_long {
-            if buf.len() + part.len() > cap {
-                too_long = true;
-                buf.clear();
-                buf.shrink_to(4096);
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', chunk) {
+            line += 1;
+            let part = &chunk[start..nl];
+            start = nl + 1;
+            if carry_len == 0 {
+                if part.len() > cap {
+                    checker.line_too_long(line, part.len() as u64);
+                } else {
+                    checker.check_line(line, part);
+                }
+                continue;
+            }
+            carry_len += part.len() as u64;
+            if carry_too_long || carry.len() + part.len() > cap {
+                checker.line_too_long(line, carry_len);
             } else {
-                buf.extend_from_slice(part);
+                carry.extend_from_slice(part);
+                checker.check_line(line, &carry);
+            }
+            carry.clear();
+            carry_len = 0;
+            carry_too_long = false;
+        }
+        let rest = &chunk[start..];
+        if !rest.is_empty() {
+            carry_len += rest.len() as u64;
+            if !carry_too_long {
+                if carry.len() + rest.len() > cap {
+                    carry_too_long = true;
+                    carry = Vec::new();
+                } else {
+                    carry.extend_from_slice(rest);
+                }
             }
         }
-        let consumed = done.unwrap_or(chunk.len());
-        r.consume(consumed);
-        if done.is_some() {
-            return Ok(if too_long {
-                LineRead::TooLong { len, last: false }
-            } else {
-                LineRead::Line { last: false }
-            });
-        }
+        input.consume(n);
     }
+    Ok(checker.finish())
 }
