@@ -15,10 +15,46 @@ use std::process::Command;
 use std::time::Instant;
 
 const WORDS: &[&str] = &[
-    "the", "meeting", "is", "at", "noon", "tomorrow", "ok", "see", "you", "there", "thanks",
-    "did", "anyone", "bring", "the", "charger", "lol", "😂", "sounds", "good", "running", "late",
-    "café", "at", "8?", "yes", "no", "maybe", "photo", "from", "yesterday", "🎉", "happy",
-    "birthday", "where", "are", "we", "going", "this", "weekend",
+    "the",
+    "meeting",
+    "is",
+    "at",
+    "noon",
+    "tomorrow",
+    "ok",
+    "see",
+    "you",
+    "there",
+    "thanks",
+    "did",
+    "anyone",
+    "bring",
+    "the",
+    "charger",
+    "lol",
+    "😂",
+    "sounds",
+    "good",
+    "running",
+    "late",
+    "café",
+    "at",
+    "8?",
+    "yes",
+    "no",
+    "maybe",
+    "photo",
+    "from",
+    "yesterday",
+    "🎉",
+    "happy",
+    "birthday",
+    "where",
+    "are",
+    "we",
+    "going",
+    "this",
+    "weekend",
 ];
 
 fn main() {
@@ -40,7 +76,10 @@ fn main() {
 }
 
 fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
 }
 
 /// A deterministic pseudo-random sequence (xorshift), so that every run writes the same archive.
@@ -83,13 +122,19 @@ pub fn generate(path: &Path, messages: u64) -> Result<u64, String> {
     let start = 1_700_000_000i64;
     for i in 0..messages {
         let c = i % conversations;
-        let mut m = Message::new(format!("msg-{i}"), format!("conv-{c}"), i / conversations + 1);
+        let mut m = Message::new(
+            format!("msg-{i}"),
+            format!("conv-{c}"),
+            i / conversations + 1,
+        );
         m.platform_id = Some((1_000_000_000 + i).to_string());
         m.sender = Some(format!("acc-{}", rng.below(accounts)));
         let secs = start + i as i64 * 7;
         m.time = Some(Time::instant(format_instant(secs)));
         let n = 3 + rng.below(18) as usize;
-        let text: Vec<&str> = (0..n).map(|_| WORDS[rng.below(WORDS.len() as u64) as usize]).collect();
+        let text: Vec<&str> = (0..n)
+            .map(|_| WORDS[rng.below(WORDS.len() as u64) as usize])
+            .collect();
         let text = text.join(" ");
         if rng.below(10) == 0 {
             let len = text.chars().count() as u64;
@@ -127,7 +172,8 @@ pub fn generate(path: &Path, messages: u64) -> Result<u64, String> {
         }
         if rng.below(20) == 0 {
             let reason = "<Media omitted>".to_owned();
-            m.attachments.push(Attachment::missing(AttachmentKind::Image, Some(reason)));
+            m.attachments
+                .push(Attachment::missing(AttachmentKind::Image, Some(reason)));
         }
         w.message(&m).map_err(|e| e.to_string())?;
     }
@@ -195,13 +241,21 @@ fn run_phase(args: &[String]) -> Result<(), String> {
             let report = chatport_validate::validate_path(Path::new(file), opts)
                 .map_err(|e| e.to_string())?;
             if !report.valid {
-                return Err(format!("the generated archive is invalid: {:?}", report.diagnostics.first()));
+                return Err(format!(
+                    "the generated archive is invalid: {:?}",
+                    report.diagnostics.first()
+                ));
             }
             report.records
         }
         other => return Err(format!("unknown phase {other}")),
     };
-    println!("{} {} {}", t.elapsed().as_secs_f64(), peak_rss_kib(), records);
+    println!(
+        "{} {} {}",
+        t.elapsed().as_secs_f64(),
+        peak_rss_kib(),
+        records
+    );
     Ok(())
 }
 
@@ -240,24 +294,39 @@ fn measure(kind: &str, file: &Path) -> Result<Measured, String> {
 }
 
 fn bench_validate(args: &[String]) -> Result<(), String> {
-    let messages: u64 = flag(args, "--messages").unwrap_or("1000000").parse().map_err(|_| "--messages takes a number")?;
-    let dir = flag(args, "--dir").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let messages: u64 = flag(args, "--messages")
+        .unwrap_or("1000000")
+        .parse()
+        .map_err(|_| "--messages takes a number")?;
+    let dir = flag(args, "--dir")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
     let file = dir.join(format!("chatport-bench-{messages}.jsonl"));
     let t = Instant::now();
     let records = generate(&file, messages)?;
     let bytes = std::fs::metadata(&file).map_err(|e| e.to_string())?.len();
     let mb = bytes as f64 / 1e6;
-    println!("generated {} records ({messages} messages, {mb:.1} MB) in {:.2} s", records, t.elapsed().as_secs_f64());
+    println!(
+        "generated {} records ({messages} messages, {mb:.1} MB) in {:.2} s",
+        records,
+        t.elapsed().as_secs_f64()
+    );
     let skim = measure("skim", &file)?;
     let val = measure("validate", &file)?;
     let _ = std::fs::remove_file(&file);
     if skim.records != records || val.records != records {
-        return Err(format!("record counts differ: wrote {records}, skim {}, validate {}", skim.records, val.records));
+        return Err(format!(
+            "record counts differ: wrote {records}, skim {}, validate {}",
+            skim.records, val.records
+        ));
     }
     println!();
     println!("| phase (one thread, best of 3) | time s | MB/s | messages/s | peak memory MiB |");
     println!("|---|---|---|---|---|");
-    for (name, m) in [("serde_json → IgnoredAny (baseline)", &skim), ("chatport validate", &val)] {
+    for (name, m) in [
+        ("serde_json → IgnoredAny (baseline)", &skim),
+        ("chatport validate", &val),
+    ] {
         println!(
             "| {name} | {:.3} | {:.0} | {:.0} | {:.1} |",
             m.secs,
@@ -267,8 +336,14 @@ fn bench_validate(args: &[String]) -> Result<(), String> {
         );
     }
     println!();
-    println!("validation throughput / parse-only throughput = {:.2}x (target ≥ 0.40x)", skim.secs / val.secs);
-    println!("validation peak memory = {:.1} MiB (target < 150 MiB)", val.peak_kib as f64 / 1024.0);
+    println!(
+        "validation throughput / parse-only throughput = {:.2}x (target ≥ 0.40x)",
+        skim.secs / val.secs
+    );
+    println!(
+        "validation peak memory = {:.1} MiB (target < 150 MiB)",
+        val.peak_kib as f64 / 1024.0
+    );
     Ok(())
 }
 
@@ -285,8 +360,14 @@ mod tests {
     #[test]
     fn generated_archive_is_valid_and_deterministic() {
         let dir = std::env::temp_dir();
-        let a = dir.join(format!("chatport-bench-test-a-{}.jsonl", std::process::id()));
-        let b = dir.join(format!("chatport-bench-test-b-{}.jsonl", std::process::id()));
+        let a = dir.join(format!(
+            "chatport-bench-test-a-{}.jsonl",
+            std::process::id()
+        ));
+        let b = dir.join(format!(
+            "chatport-bench-test-b-{}.jsonl",
+            std::process::id()
+        ));
         let records = generate(&a, 2_000).unwrap();
         generate(&b, 2_000).unwrap();
         let report = chatport_validate::validate_path(&a, Default::default()).unwrap();

@@ -48,7 +48,11 @@ pub struct Conversation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<Attachment>,
     /// Platform data about the conversation that has no field here, under namespaced keys.
-    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Extensions::is_empty",
+        deserialize_with = "crate::strict::extensions"
+    )]
     pub extensions: Extensions,
 }
 

@@ -29,7 +29,11 @@ pub struct Header {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<Source>,
     /// Platform or tool data that has no field here, under namespaced keys.
-    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Extensions::is_empty",
+        deserialize_with = "crate::strict::extensions"
+    )]
     pub extensions: Extensions,
 }
 
@@ -87,6 +91,10 @@ pub struct Source {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assumed_zone: Option<String>,
     /// Platform or tool data about the export that has no field here, under namespaced keys.
-    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Extensions::is_empty",
+        deserialize_with = "crate::strict::extensions"
+    )]
     pub extensions: Extensions,
 }

@@ -15,6 +15,7 @@ mod message;
 mod party;
 mod record;
 pub mod schema;
+pub mod strict;
 mod time;
 mod writer;
 

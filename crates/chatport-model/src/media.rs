@@ -60,7 +60,11 @@ pub struct Attachment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
     /// Platform data about this file that has no field here, under namespaced keys.
-    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Extensions::is_empty",
+        deserialize_with = "crate::strict::extensions"
+    )]
     pub extensions: Extensions,
 }
 

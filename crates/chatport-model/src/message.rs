@@ -89,7 +89,11 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<Box<Origin>>,
     /// Platform data about the message that has no field here, under namespaced keys.
-    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Extensions::is_empty",
+        deserialize_with = "crate::strict::extensions"
+    )]
     pub extensions: Extensions,
 }
 
@@ -332,7 +336,11 @@ pub struct Embed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<Attachment>,
     /// Embed data that has no field here, under namespaced keys.
-    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Extensions::is_empty",
+        deserialize_with = "crate::strict::extensions"
+    )]
     pub extensions: Extensions,
 }
 

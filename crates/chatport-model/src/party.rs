@@ -47,7 +47,11 @@ pub struct Account {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<Attachment>,
     /// Platform data about the account that has no field here, under namespaced keys.
-    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Extensions::is_empty",
+        deserialize_with = "crate::strict::extensions"
+    )]
     pub extensions: Extensions,
 }
 
@@ -69,6 +73,10 @@ pub struct Person {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basis: Option<String>,
     /// Data about the person that has no field here, under namespaced keys.
-    #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Extensions::is_empty",
+        deserialize_with = "crate::strict::extensions"
+    )]
     pub extensions: Extensions,
 }

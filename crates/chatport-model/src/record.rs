@@ -1,6 +1,7 @@
 //! The record envelope: every line of an archive is one [`Record`], told apart by its `type`.
 //! Also the walk over every reference a record makes, shared by the writer and the validator.
 
+use crate::strict::StrictValue;
 use crate::{Account, Conversation, Header, Message, Person};
 use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
@@ -373,12 +374,13 @@ impl<'de> Visitor<'de> for RecordVisitor {
             }
             Some(FirstKey::Other(first)) => {
                 let mut obj = serde_json::Map::new();
-                obj.insert(first, map.next_value()?);
+                let StrictValue(v) = map.next_value()?;
+                obj.insert(first, v);
                 while let Some(k) = map.next_key::<String>()? {
+                    let StrictValue(v) = map.next_value()?;
                     if obj.contains_key(&k) {
                         return Err(de::Error::custom(format_args!("duplicate field `{k}`")));
                     }
-                    let v = map.next_value()?;
                     obj.insert(k, v);
                 }
                 let t = obj

@@ -24,18 +24,30 @@ fn committed_schema_matches_the_models() {
     }
     let mut present: Vec<String> = std::fs::read_dir(repo().join("schema"))
         .expect("schema/ exists")
-        .map(|e| e.expect("readable").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("readable")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     present.sort();
     expected.sort();
-    assert_eq!(present, expected, "schema/ holds files the models do not generate; run `{REGENERATE}`");
+    assert_eq!(
+        present, expected,
+        "schema/ holds files the models do not generate; run `{REGENERATE}`"
+    );
 }
 
 #[test]
 fn spec_names_the_hash_of_the_schema_it_describes() {
     let (_, schema) = &chatport_model::schema::schema_files()[0];
-    let hash: String = Sha256::digest(schema.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-    let spec = std::fs::read_to_string(repo().join("spec/format.md")).expect("spec/format.md exists");
+    let hash: String = Sha256::digest(schema.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let spec =
+        std::fs::read_to_string(repo().join("spec/format.md")).expect("spec/format.md exists");
     let line = format!("Schema SHA-256: {hash}");
     assert!(
         spec.contains(&line),

@@ -80,7 +80,7 @@ codes! {
     SchemaUnknownField "E212" "schema-unknown-field" Error "A record or object has a field the format does not define (platform data belongs under `extensions`).";
     SchemaEnum "E213" "schema-enum" Error "A field's value is not one of the values the format allows.";
     SchemaRange "E214" "schema-range" Error "A number, string or list is outside its allowed range (including latitude and longitude).";
-    SchemaOther "E219" "schema-other" Error "The record breaks another rule of the schema.";
+    SchemaOther "E219" "not-representable" Error "A value the schema admits but the format's types cannot hold, such as an integer written as 1.0 or above 2^64-1.";
     HeaderMissing "E300" "header-missing" Error "The first record is not a header (or the archive is empty).";
     HeaderRepeated "E301" "header-repeated" Error "A header appears after the first record.";
     VersionUnsupported "E302" "version-unsupported" Error "The header's `version` is malformed or has a major version this validator does not support.";

@@ -25,6 +25,16 @@ struct Pending {
     expected: RecordType,
 }
 
+/// What became of a line the typed models rejected.
+enum Explained {
+    /// Its record type is unknown (not JSON, not an object, no or unknown `type`).
+    Untyped,
+    /// It is a record of this type, with schema errors.
+    Typed(RecordType),
+    /// Without its unknown fields it passed, and the typed checks ran on it.
+    Checked,
+}
+
 /// Validates an archive line by line.
 pub struct Checker<'m> {
     opts: Options,
@@ -156,7 +166,10 @@ impl<'m> Checker<'m> {
         let text = match std::str::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
-                let col = String::from_utf8_lossy(&bytes[..e.valid_up_to()]).chars().count() + 1;
+                let col = String::from_utf8_lossy(&bytes[..e.valid_up_to()])
+                    .chars()
+                    .count()
+                    + 1;
                 let mut d = Diagnostic::bare(
                     Code::NotUtf8,
                     &self.file,
@@ -168,7 +181,10 @@ impl<'m> Checker<'m> {
                 return self.push(d);
             }
         };
-        let ctx = LineCtx { line, bytes: text.as_bytes() };
+        let ctx = LineCtx {
+            line,
+            bytes: text.as_bytes(),
+        };
         if text.trim().is_empty() {
             let d = self.diag(Code::EmptyLine, &ctx, None, "empty line".to_owned());
             return self.push(d);
@@ -181,6 +197,24 @@ impl<'m> Checker<'m> {
 
     // The typed models rejected the line: find out why, with the schema for the details.
     fn explain(&mut self, ctx: &LineCtx<'_>, typed: serde_json::Error) {
+        let t = match self.explain_inner(ctx, typed) {
+            // The typed checks ran after all and placed the header themselves.
+            Explained::Checked => return,
+            Explained::Typed(t) => Some(t),
+            Explained::Untyped => None,
+        };
+        if self.records == 1 && t != Some(RecordType::Header) {
+            let m = match t {
+                Some(t) => format!("the first record must be the header, not {}", a(t)),
+                None => "the first record must be the header".to_owned(),
+            };
+            let d = self.diag(Code::HeaderMissing, ctx, Some(String::new()), m);
+            self.push(d);
+        }
+    }
+
+    // Explains a line the typed models rejected; returns its record type when it has one.
+    fn explain_inner(&mut self, ctx: &LineCtx<'_>, typed: serde_json::Error) -> Explained {
         let value: Value = match serde_json::from_str(ctx.text()) {
             Ok(v) => v,
             Err(e) => {
@@ -188,7 +222,8 @@ impl<'m> Checker<'m> {
                 let mut d = self.diag(Code::JsonSyntax, ctx, None, strip_position(&e));
                 d.column = Some(col);
                 d.excerpt = Some(excerpt(ctx.text(), Some(col)));
-                return self.push(d);
+                self.push(d);
+                return Explained::Untyped;
             }
         };
         let Value::Object(obj) = &value else {
@@ -198,25 +233,29 @@ impl<'m> Checker<'m> {
                 Some(String::new()),
                 format!("a record must be a JSON object, not {}", kind_of(&value)),
             );
-            return self.push(d);
+            self.push(d);
+            return Explained::Untyped;
         };
         let t = match obj.get("type") {
             Some(Value::String(s)) => match RecordType::parse(s) {
                 Some(t) => t,
                 None if self.lenient => {
                     let m = format!("record type {s:?} is not defined in version 0.1; skipped");
-                    return self.at(Code::UnknownTypeNewer, ctx, Path::new(&[K("type")]), m);
+                    self.at(Code::UnknownTypeNewer, ctx, Path::new(&[K("type")]), m);
+                    return Explained::Untyped;
                 }
                 None => {
                     let m = format!(
                         "unknown record type {s:?} (expected header, account, person, conversation or message)"
                     );
-                    return self.at(Code::TypeUnknown, ctx, Path::new(&[K("type")]), m);
+                    self.at(Code::TypeUnknown, ctx, Path::new(&[K("type")]), m);
+                    return Explained::Untyped;
                 }
             },
             Some(other) => {
                 let m = format!("`type` must be a string, not {}", kind_of(other));
-                return self.at(Code::TypeMissing, ctx, Path::new(&[K("type")]), m);
+                self.at(Code::TypeMissing, ctx, Path::new(&[K("type")]), m);
+                return Explained::Untyped;
             }
             None => {
                 let d = self.diag(
@@ -225,14 +264,22 @@ impl<'m> Checker<'m> {
                     Some(String::new()),
                     "record has no `type` field".to_owned(),
                 );
-                return self.push(d);
+                self.push(d);
+                return Explained::Untyped;
             }
         };
         self.report.count(t);
-        if self.records == 1 && t != RecordType::Header {
-            let m = format!("the first record must be the header, not a {t}");
-            let d = self.diag(Code::HeaderMissing, ctx, Some("/type".into()), m);
-            self.push(d);
+        if t == RecordType::Header && self.records == 1 {
+            // A newer minor version makes unknown header fields warnings too.
+            let version = obj
+                .get("version")
+                .and_then(Value::as_str)
+                .and_then(parse_version);
+            if version
+                .is_some_and(|(ma, mi)| ma == FORMAT_VERSION_PARTS.0 && mi > FORMAT_VERSION_PARTS.1)
+            {
+                self.lenient = true;
+            }
         }
         let cap = self.opts.per_line_cap();
         let mut issues = self.schemas.issues(t, &value, cap);
@@ -260,7 +307,8 @@ impl<'m> Checker<'m> {
                 }
                 if let Ok(rec) = serde_json::from_value::<Record>(stripped) {
                     self.report.uncount(t);
-                    return self.check_record(ctx, &rec);
+                    self.check_record(ctx, &rec);
+                    return Explained::Checked;
                 }
             }
         }
@@ -268,11 +316,14 @@ impl<'m> Checker<'m> {
             // The schema accepts what the typed models refuse: a duplicate field, or a rule the
             // schema cannot express. Report the typed error.
             let msg = strip_position(&typed);
-            let code = if msg.starts_with("duplicate field") {
-                Code::DuplicateKey
-            } else {
-                Code::SchemaOther
-            };
+            // `type` is consumed before the record's own fields, so a second `type` surfaces as
+            // an unknown field.
+            let code =
+                if msg.starts_with("duplicate field") || msg.starts_with("unknown field `type`") {
+                    Code::DuplicateKey
+                } else {
+                    Code::SchemaOther
+                };
             let mut d = self.diag(code, ctx, None, msg);
             let col = column_of(ctx.text(), typed.column());
             d.column = Some(col);
@@ -294,7 +345,8 @@ impl<'m> Checker<'m> {
         }
         if let Some(rec) = stripped.and_then(|v| serde_json::from_value::<Record>(v).ok()) {
             self.report.uncount(t);
-            return self.check_record(ctx, &rec);
+            self.check_record(ctx, &rec);
+            return Explained::Checked;
         }
         // Keep the id, so that later references to this record do not cascade into errors.
         if let Some(Value::String(id)) = obj.get("id") {
@@ -302,9 +354,27 @@ impl<'m> Checker<'m> {
                 self.ids.define(id, t);
             }
         }
-        if t == RecordType::Header {
-            self.header_position(ctx);
+        if t == RecordType::Header && self.header_position(ctx) {
+            // Keep what later records rely on, so that one bad header field does not cascade.
+            if self.lenient {
+                let m = "the header declares a newer minor version".to_owned();
+                self.at(Code::VersionNewerMinor, ctx, Path::new(&[K("version")]), m);
+            }
+            for s in obj
+                .get("sources")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(id) = s.get("id").and_then(Value::as_str) {
+                    self.source_ids.insert(id.to_owned());
+                }
+                if s.get("zone_hint").is_some() || s.get("assumed_zone").is_some() {
+                    self.zone_hint = true;
+                }
+            }
         }
+        Explained::Typed(t)
     }
 
     // Header placement rules; returns true for the first header in first position.
@@ -324,7 +394,7 @@ impl<'m> Checker<'m> {
         let t = rec.record_type();
         self.report.count(t);
         if self.records == 1 && t != RecordType::Header {
-            let m = format!("the first record must be the header, not a {t}");
+            let m = format!("the first record must be the header, not {}", a(t));
             let d = self.diag(Code::HeaderMissing, ctx, Some("/type".into()), m);
             self.push(d);
         }
@@ -345,10 +415,11 @@ impl<'m> Checker<'m> {
                 Some(k) if k == r.expected => {}
                 Some(k) => {
                     let m = format!(
-                        "`{}` names {:?}, which is a {k}, not a {}",
+                        "`{}` names {:?}, which is {}, not {}",
                         last_key(&r.path),
                         r.id,
-                        r.expected
+                        a(k),
+                        a(r.expected)
                     );
                     self.at(Code::RefWrongKind, ctx, r.path, m);
                 }
@@ -442,7 +513,7 @@ impl<'m> Checker<'m> {
             ] {
                 if let Some(z) = zone {
                     self.zone_hint = true;
-                    if let Err((code, m)) = check_zone(z) {
+                    if let Err((code, _, m)) = check_zone(z) {
                         self.at(code, ctx, p.with(K(key)), m);
                     }
                 }
@@ -452,7 +523,10 @@ impl<'m> Checker<'m> {
     }
 
     fn check_message(&mut self, ctx: &LineCtx<'_>, m: &Message) {
-        let last = self.last_ordinal.entry(id_key(&m.conversation)).or_insert(None);
+        let last = self
+            .last_ordinal
+            .entry(id_key(&m.conversation))
+            .or_insert(None);
         if let Some(previous) = last.replace(m.ordinal).filter(|p| m.ordinal <= *p) {
             let msg = format!(
                 "ordinal {} is not greater than {previous}, the previous message's in conversation {:?}",
@@ -513,6 +587,8 @@ impl<'m> Checker<'m> {
             }
         }
         if let Some(c) = &m.call {
+            let p = Path::new(&[K("call"), K("duration_seconds")]);
+            self.check_duration(ctx, c.duration_seconds, p);
             self.check_opt_time(ctx, c.ended.as_ref(), Path::new(&[K("call"), K("ended")]));
         }
         self.check_extensions(ctx, &m.extensions, Path::new(&[]));
@@ -523,8 +599,13 @@ impl<'m> Checker<'m> {
         if t.kind == chatport_model::TimeKind::Local && self.first_local_time.is_none() {
             self.first_local_time = Some((ctx.line, path.to_string()));
         }
-        if let Err((code, m)) = check_time(t) {
-            self.at(code, ctx, path.with(K("at")), m);
+        if let Err((code, field, m)) = check_time(t) {
+            let at = if field.is_empty() {
+                path
+            } else {
+                path.with(K(field))
+            };
+            self.at(code, ctx, at, m);
         }
     }
 
@@ -564,8 +645,16 @@ impl<'m> Checker<'m> {
         }
     }
 
+    fn check_duration(&mut self, ctx: &LineCtx<'_>, d: Option<f64>, path: Path) {
+        if let Some(d) = d.filter(|d| *d < 0.0) {
+            let m = format!("a duration of {d} seconds is negative");
+            self.at(Code::SchemaRange, ctx, path, m);
+        }
+    }
+
     fn check_attachment(&mut self, ctx: &LineCtx<'_>, a: &Attachment, path: Path) {
         self.check_extensions(ctx, &a.extensions, path);
+        self.check_duration(ctx, a.duration_seconds, path.with(K("duration_seconds")));
         if let Some(h) = &a.sha256 {
             if h.len() != 64 || !h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
                 let m = format!("sha256 {h:?} is not 64 lowercase hexadecimal digits");
@@ -663,8 +752,9 @@ impl<'m> Checker<'m> {
                 Some(_) => {
                     d.code = Code::RefForward;
                     d.message = format!(
-                        "`{field}` names {:?}, a {} defined only later; references must point to earlier records",
-                        p.id, p.expected
+                        "`{field}` names {:?}, {} defined only later; references must point to earlier records",
+                        p.id,
+                        a(p.expected)
                     );
                 }
                 None => {
@@ -694,6 +784,14 @@ impl<'m> Checker<'m> {
         self.report.records = self.records;
         self.report.finish();
         self.report
+    }
+}
+
+/// The record type with its article: "an account", "a message".
+fn a(t: RecordType) -> String {
+    match t {
+        RecordType::Account => "an account".to_owned(),
+        t => format!("a {t}"),
     }
 }
 

@@ -18,7 +18,8 @@ pub(crate) struct Parsed {
     offset: Option<i32>,
 }
 
-type Fail = (Code, String);
+/// What failed: the code, the field of the time object at fault, and a message.
+type Fail = (Code, &'static str, String);
 
 /// Checks one time. `Err` carries the code and a message naming the offending value.
 pub(crate) fn check_time(t: &Time) -> Result<(), Fail> {
@@ -27,8 +28,9 @@ pub(crate) fn check_time(t: &Time) -> Result<(), Fail> {
             if t.local.is_some() || t.zone.is_some() {
                 return Err((
                     Code::TimeShape,
+                    "",
                     format!(
-                        "a `{}` time must not have `local` or `zone`",
+                        "`{}` times must not have `local` or `zone`",
                         kind_name(t.kind)
                     ),
                 ));
@@ -38,6 +40,7 @@ pub(crate) fn check_time(t: &Time) -> Result<(), Fail> {
             if t.local.is_none() || t.zone.is_none() {
                 return Err((
                     Code::TimeShape,
+                    "",
                     "an `assumed` time needs `local` and `zone`".to_owned(),
                 ));
             }
@@ -49,6 +52,7 @@ pub(crate) fn check_time(t: &Time) -> Result<(), Fail> {
             if at.offset.is_some() {
                 return Err((
                     Code::TimeUnexpectedOffset,
+                    "at",
                     format!("local time {:?} must not carry a UTC offset", t.at),
                 ));
             }
@@ -58,6 +62,7 @@ pub(crate) fn check_time(t: &Time) -> Result<(), Fail> {
             if at.offset.is_none() {
                 return Err((
                     Code::TimeMissingOffset,
+                    "at",
                     format!(
                         "{:?} has no UTC offset; a time without one is `local`",
                         t.at
@@ -67,6 +72,7 @@ pub(crate) fn check_time(t: &Time) -> Result<(), Fail> {
             if !at.has_seconds {
                 return Err((
                     Code::TimeInvalid,
+                    "at",
                     format!("{:?} lacks seconds, which RFC 3339 requires", t.at),
                 ));
             }
@@ -91,6 +97,7 @@ pub(crate) fn check_zone(zone: &str) -> Result<jiff::tz::TimeZone, Fail> {
     jiff::tz::TimeZone::get(zone).map_err(|_| {
         (
             Code::ZoneUnknown,
+            "zone",
             format!("{zone:?} is not an IANA time zone"),
         )
     })
@@ -100,10 +107,11 @@ fn check_assumed(t: &Time, at: &Parsed) -> Result<(), Fail> {
     let (Some(local), Some(zone)) = (&t.local, &t.zone) else {
         return Ok(());
     };
-    let lp = parse(local)?;
+    let lp = parse(local).map_err(|(c, _, m)| (c, "local", m))?;
     if lp.offset.is_some() {
         return Err((
             Code::TimeUnexpectedOffset,
+            "local",
             format!("`local` {local:?} must not carry a UTC offset"),
         ));
     }
@@ -111,17 +119,17 @@ fn check_assumed(t: &Time, at: &Parsed) -> Result<(), Fail> {
     let dt = jiff::civil::DateTime::new(
         lp.year, lp.month, lp.day, lp.hour, lp.minute, lp.second, lp.nanos,
     )
-    .map_err(|e| (Code::TimeImpossible, format!("{local:?}: {e}")))?;
+    .map_err(|e| (Code::TimeImpossible, "local", format!("{local:?}: {e}")))?;
     // The instant `at` names, in seconds and nanoseconds since the epoch.
     let at_dt = jiff::civil::DateTime::new(
         at.year, at.month, at.day, at.hour, at.minute, at.second, at.nanos,
     )
-    .map_err(|e| (Code::TimeImpossible, format!("{:?}: {e}", t.at)))?;
+    .map_err(|e| (Code::TimeImpossible, "at", format!("{:?}: {e}", t.at)))?;
     let at_offset = jiff::tz::Offset::from_seconds(at.offset.unwrap_or(0))
-        .map_err(|e| (Code::TimeInvalid, format!("{:?}: {e}", t.at)))?;
+        .map_err(|e| (Code::TimeInvalid, "at", format!("{:?}: {e}", t.at)))?;
     let at_ts = at_offset
         .to_timestamp(at_dt)
-        .map_err(|e| (Code::TimeInvalid, format!("{:?}: {e}", t.at)))?;
+        .map_err(|e| (Code::TimeInvalid, "at", format!("{:?}: {e}", t.at)))?;
     // In a gap or fold the wall time has two candidate offsets; either is consistent.
     let candidates = match tz.to_ambiguous_timestamp(dt).offset() {
         jiff::tz::AmbiguousOffset::Unambiguous { offset } => [offset, offset],
@@ -136,6 +144,7 @@ fn check_assumed(t: &Time, at: &Parsed) -> Result<(), Fail> {
     } else {
         Err((
             Code::TimeInconsistent,
+            "at",
             format!("{:?} is not the local time {local:?} in {zone}", t.at),
         ))
     }
@@ -156,6 +165,7 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<i32> {
 fn invalid(s: &str) -> Fail {
     (
         Code::TimeInvalid,
+        "at",
         format!("{s:?} is not a date-time of the form YYYY-MM-DDTHH:MM[:SS[.fraction]][Z|±HH:MM]"),
     )
 }
@@ -205,6 +215,7 @@ pub(crate) fn parse(s: &str) -> Result<Parsed, Fail> {
             if oh > 23 || om > 59 {
                 return Err((
                     Code::TimeImpossible,
+                    "at",
                     format!("{s:?} has an impossible UTC offset"),
                 ));
             }
@@ -224,6 +235,7 @@ pub(crate) fn parse(s: &str) -> Result<Parsed, Fail> {
     if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 59 {
         return Err((
             Code::TimeImpossible,
+            "at",
             format!("{s:?} names a date or clock time that does not exist"),
         ));
     }
@@ -245,7 +257,7 @@ mod tests {
     use super::*;
 
     fn code(t: Time) -> Option<Code> {
-        check_time(&t).err().map(|(c, _)| c)
+        check_time(&t).err().map(|(c, _, _)| c)
     }
 
     #[test]
