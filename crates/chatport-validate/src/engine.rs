@@ -349,10 +349,10 @@ impl<'m> Checker<'m> {
             return Explained::Checked;
         }
         // Keep the id, so that later references to this record do not cascade into errors.
-        if let Some(Value::String(id)) = obj.get("id") {
-            if t != RecordType::Header {
-                self.ids.define(id, t);
-            }
+        if let Some(Value::String(id)) = obj.get("id")
+            && t != RecordType::Header
+        {
+            self.ids.define(id, t);
         }
         if t == RecordType::Header && self.header_position(ctx) {
             // Keep what later records rely on, so that one bad header field does not cascade.
@@ -655,18 +655,18 @@ impl<'m> Checker<'m> {
     fn check_attachment(&mut self, ctx: &LineCtx<'_>, a: &Attachment, path: Path) {
         self.check_extensions(ctx, &a.extensions, path);
         self.check_duration(ctx, a.duration_seconds, path.with(K("duration_seconds")));
-        if let Some(h) = &a.sha256 {
-            if h.len() != 64 || !h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-                let m = format!("sha256 {h:?} is not 64 lowercase hexadecimal digits");
-                self.at(Code::HashMalformed, ctx, path.with(K("sha256")), m);
-            }
+        if let Some(h) = &a.sha256
+            && (h.len() != 64 || !h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        {
+            let m = format!("sha256 {h:?} is not 64 lowercase hexadecimal digits");
+            self.at(Code::HashMalformed, ctx, path.with(K("sha256")), m);
         }
         let mut path_ok = true;
-        if let Some(p) = &a.path {
-            if let Err((code, m)) = path_syntax(p) {
-                path_ok = false;
-                self.at(code, ctx, path.with(K("path")), m);
-            }
+        if let Some(p) = &a.path
+            && let Err((code, m)) = path_syntax(p)
+        {
+            path_ok = false;
+            self.at(code, ctx, path.with(K("path")), m);
         }
         match a.status {
             MediaStatus::Missing => {}
