@@ -72,10 +72,14 @@ struct DirStore {
 impl MediaStore for DirStore {
     fn stat(&mut self, rel: &str) -> std::io::Result<(u64, String)> {
         let p = self.root.join(rel);
-        // A symbolic link could point outside the bundle; only regular files inside count.
+        // A symbolic link (of the file or of a folder on its way) could lead outside the bundle:
+        // only regular files that really lie inside it count.
         let meta = std::fs::symlink_metadata(&p)?;
-        if !meta.is_file() {
-            return Err(std::io::Error::other("not a regular file"));
+        let inside = std::fs::canonicalize(&p)?.starts_with(std::fs::canonicalize(&self.root)?);
+        if !meta.is_file() || !inside {
+            return Err(std::io::Error::other(
+                "not a regular file inside the bundle",
+            ));
         }
         hash_reader(File::open(&p)?)
     }

@@ -136,9 +136,10 @@ fn check_assumed(t: &Time, at: &Parsed) -> Result<(), Fail> {
         jiff::tz::AmbiguousOffset::Gap { before, after }
         | jiff::tz::AmbiguousOffset::Fold { before, after } => [before, after],
     };
-    let matches = candidates
-        .iter()
-        .any(|off| off.to_timestamp(dt).ok() == Some(at_ts));
+    // `at` must name the same instant and carry the zone's offset at that moment.
+    let matches = candidates.iter().any(|off| {
+        off.seconds() == at_offset.seconds() && off.to_timestamp(dt).ok() == Some(at_ts)
+    });
     if matches {
         Ok(())
     } else {
@@ -303,6 +304,12 @@ mod tests {
             "Europe/Berlin",
         );
         assert_eq!(code(ok), None);
+        let utc = Time::assumed("2024-07-01T10:00:00Z", "2024-07-01T12:00", "Europe/Berlin");
+        assert_eq!(
+            code(utc),
+            Some(Code::TimeInconsistent),
+            "same instant, not the zone's offset"
+        );
         let winter = Time::assumed(
             "2024-01-01T12:00:00+02:00",
             "2024-01-01T12:00",
