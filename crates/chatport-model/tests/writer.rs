@@ -1,0 +1,55 @@
+//! The writer refuses what a validator would reject: taken ids, references to records not yet
+//! written (or of the wrong kind), and ordinals out of order; it writes nothing for them.
+
+use chatport_model::{
+    Account, ArchiveWriter, Conversation, ConversationKind, Header, Message, WriteError,
+};
+
+fn start() -> ArchiveWriter<Vec<u8>> {
+    let mut w = ArchiveWriter::new(Vec::new(), &Header::new("test", None)).unwrap();
+    w.account(&Account::new("a1", "whatsapp")).unwrap();
+    w.conversation(&Conversation::new(
+        "c1",
+        "whatsapp",
+        ConversationKind::Group,
+    ))
+    .unwrap();
+    w
+}
+
+#[test]
+fn refuses_bad_records_and_writes_nothing_for_them() {
+    let mut w = start();
+    let mut m = Message::new("m1", "c1", 5);
+    m.sender = Some("a2".into());
+    assert!(matches!(
+        w.message(&m),
+        Err(WriteError::BadReference { .. })
+    ));
+    m.sender = Some("c1".into());
+    assert!(
+        matches!(w.message(&m), Err(WriteError::BadReference { .. })),
+        "a conversation is no sender"
+    );
+    m.sender = Some("a1".into());
+    w.message(&m).unwrap();
+    assert!(matches!(
+        w.message(&Message::new("m2", "c1", 5)),
+        Err(WriteError::OrdinalOrder { .. })
+    ));
+    assert!(matches!(
+        w.message(&Message::new("m1", "c1", 6)),
+        Err(WriteError::DuplicateId { .. })
+    ));
+    assert!(matches!(
+        w.account(&Account::new("c1", "x")),
+        Err(WriteError::DuplicateId { .. })
+    ));
+    assert_eq!(w.records_written(), 4);
+    let out = String::from_utf8(w.finish().unwrap()).unwrap();
+    assert_eq!(out.lines().count(), 4);
+    assert!(
+        out.lines().all(|l| l.starts_with("{\"type\":\"")),
+        "type comes first on every line"
+    );
+}
