@@ -236,6 +236,23 @@ fn run_phase(args: &[String]) -> Result<(), String> {
             }
             n
         }
+        // The typed parse alone, without any check: how much of validation is deserialization.
+        "typed" => {
+            let f = std::fs::File::open(file).map_err(|e| e.to_string())?;
+            let mut r = BufReader::with_capacity(256 << 10, f);
+            let mut buf = Vec::with_capacity(4096);
+            let mut n = 0u64;
+            loop {
+                buf.clear();
+                if r.read_until(b'\n', &mut buf).map_err(|e| e.to_string())? == 0 {
+                    break;
+                }
+                let _: chatport_model::Record =
+                    serde_json::from_slice(&buf).map_err(|e| e.to_string())?;
+                n += 1;
+            }
+            n
+        }
         "validate" => {
             let opts = chatport_validate::Options::default();
             let report = chatport_validate::validate_path(Path::new(file), opts)
@@ -312,9 +329,10 @@ fn bench_validate(args: &[String]) -> Result<(), String> {
         t.elapsed().as_secs_f64()
     );
     let skim = measure("skim", &file)?;
+    let typed = measure("typed", &file)?;
     let val = measure("validate", &file)?;
     let _ = std::fs::remove_file(&file);
-    if skim.records != records || val.records != records {
+    if skim.records != records || typed.records != records || val.records != records {
         return Err(format!(
             "record counts differ: wrote {records}, skim {}, validate {}",
             skim.records, val.records
@@ -325,6 +343,7 @@ fn bench_validate(args: &[String]) -> Result<(), String> {
     println!("|---|---|---|---|---|");
     for (name, m) in [
         ("serde_json → IgnoredAny (baseline)", &skim),
+        ("serde_json → typed Record, no checks (breakdown)", &typed),
         ("chatport validate", &val),
     ] {
         println!(
@@ -339,6 +358,10 @@ fn bench_validate(args: &[String]) -> Result<(), String> {
     println!(
         "validation throughput / parse-only throughput = {:.2}x (target ≥ 0.40x)",
         skim.secs / val.secs
+    );
+    println!(
+        "typed parse alone / parse-only throughput = {:.2}x",
+        skim.secs / typed.secs
     );
     println!(
         "validation peak memory = {:.1} MiB (target < 150 MiB)",

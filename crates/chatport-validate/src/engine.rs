@@ -132,9 +132,20 @@ impl<'m> Checker<'m> {
         self.push(d);
     }
 
+    // A first record that cannot even be read is not a header.
+    fn unreadable_first_record(&mut self, line: u64) {
+        if self.records == 1 {
+            let m = "the first record must be the header".to_owned();
+            let d = Diagnostic::bare(Code::HeaderMissing, &self.file, Some(line), m);
+            self.push(d);
+        }
+    }
+
     /// Reports a line longer than the limit; the caller skipped its bytes.
     pub fn line_too_long(&mut self, line: u64, len: u64) {
+        self.report.lines = line;
         self.records += 1;
+        self.unreadable_first_record(line);
         self.push(Diagnostic::bare(
             Code::LineTooLong,
             &self.file,
@@ -178,6 +189,7 @@ impl<'m> Checker<'m> {
                 );
                 d.column = Some(col as u64);
                 self.records += 1;
+                self.unreadable_first_record(line);
                 return self.push(d);
             }
         };
@@ -282,35 +294,11 @@ impl<'m> Checker<'m> {
             }
         }
         let cap = self.opts.per_line_cap();
-        let mut issues = self.schemas.issues(t, &value, cap);
-        if self.lenient {
-            // Newer minor version: unknown fields are warnings, and the rest of the record is
-            // checked as if they were absent.
-            let (unknown, rest): (Vec<_>, Vec<_>) = issues
-                .into_iter()
-                .partition(|i| i.code == Code::SchemaUnknownField);
-            for u in &unknown {
-                let mut d = self.diag(
-                    Code::UnknownFieldNewer,
-                    ctx,
-                    Some(u.pointer.clone()),
-                    u.message.clone(),
-                );
-                d.schema_path = Some(u.schema_path.clone());
-                self.push(d);
-            }
-            issues = rest;
-            if issues.is_empty() && !unknown.is_empty() {
-                let mut stripped = value.clone();
-                for u in &unknown {
-                    remove_at(&mut stripped, &u.pointer);
-                }
-                if let Ok(rec) = serde_json::from_value::<Record>(stripped) {
-                    self.report.uncount(t);
-                    self.check_record(ctx, &rec);
-                    return Explained::Checked;
-                }
-            }
+        let mut issues = self.schemas.issues(t, &value, cap + 1);
+        if issues.len() > cap {
+            // The rest of this record's schema errors are neither listed nor counted.
+            issues.truncate(cap);
+            self.report.truncated = true;
         }
         if issues.is_empty() {
             // The schema accepts what the typed models refuse: a duplicate field, or a rule the
@@ -331,7 +319,8 @@ impl<'m> Checker<'m> {
             self.push(d);
         }
         // When the only problems are unknown fields, the rest of the record can still be
-        // checked: drop those fields and run the semantic checks.
+        // checked: drop those fields and run the typed checks. In an archive of a newer minor
+        // version, unknown fields are warnings.
         let only_unknown =
             !issues.is_empty() && issues.iter().all(|i| i.code == Code::SchemaUnknownField);
         let mut stripped = only_unknown.then(|| value.clone());
@@ -339,7 +328,11 @@ impl<'m> Checker<'m> {
             if let Some(v) = stripped.as_mut() {
                 remove_at(v, &i.pointer);
             }
-            let mut d = self.diag(i.code, ctx, Some(i.pointer), i.message);
+            let code = match i.code {
+                Code::SchemaUnknownField if self.lenient => Code::UnknownFieldNewer,
+                c => c,
+            };
+            let mut d = self.diag(code, ctx, Some(i.pointer), i.message);
             d.schema_path = Some(i.schema_path);
             self.push(d);
         }
@@ -351,8 +344,10 @@ impl<'m> Checker<'m> {
         // Keep the id, so that later references to this record do not cascade into errors.
         if let Some(Value::String(id)) = obj.get("id")
             && t != RecordType::Header
+            && let Some(existing) = self.ids.define(id, t)
         {
-            self.ids.define(id, t);
+            let m = format!("id {id:?} is already used by an earlier {existing} record");
+            self.at(Code::IdDuplicate, ctx, Path::new(&[K("id")]), m);
         }
         if t == RecordType::Header && self.header_position(ctx) {
             // Keep what later records rely on, so that one bad header field does not cascade.
@@ -470,7 +465,22 @@ impl<'m> Checker<'m> {
                     self.check_opt_time(ctx, cov.to.as_ref(), p.with(K("to")));
                 }
             }
-            Record::Message(m) => self.check_message(ctx, m),
+            Record::Message(m) => {
+                if let Some(o) = &m.origin
+                    && let Some(src) = &o.source
+                    && !self.source_ids.contains(src)
+                {
+                    let msg =
+                        format!("origin names source {src:?}, which the header does not list");
+                    self.at(
+                        Code::RefUnknown,
+                        ctx,
+                        Path::new(&[K("origin"), K("source")]),
+                        msg,
+                    );
+                }
+                self.check_message(ctx, m)
+            }
         }
     }
 
@@ -502,6 +512,9 @@ impl<'m> Checker<'m> {
         self.check_extensions(ctx, &h.extensions, Path::new(&[]));
         for (i, s) in h.sources.iter().enumerate() {
             let p = Path::new(&[K("sources"), I(i)]);
+            if let Err(m) = id_syntax(&s.id) {
+                self.at(Code::IdMalformed, ctx, p.with(K("id")), m);
+            }
             if !self.source_ids.insert(s.id.clone()) {
                 let m = format!("source id {:?} is used twice", s.id);
                 self.at(Code::IdDuplicate, ctx, p.with(K("id")), m);

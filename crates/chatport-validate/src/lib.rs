@@ -130,7 +130,7 @@ pub struct Report {
     pub lines: u64,
     /// Records read (non-empty lines).
     pub records: u64,
-    /// Records of each type that parsed.
+    /// Records of each type, including those with errors (by their `type` field).
     pub counts: RecordCounts,
     /// The diagnostics kept, in line order.
     pub diagnostics: Vec<Diagnostic>,

@@ -163,18 +163,41 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<i32> {
     Some(v)
 }
 
-fn invalid(s: &str) -> Fail {
-    (
-        Code::TimeInvalid,
-        "at",
-        format!("{s:?} is not a date-time of the form YYYY-MM-DDTHH:MM[:SS[.fraction]][Z|±HH:MM]"),
-    )
+/// Why a date-time did not parse. Kept small: this runs for every time of every message, and
+/// the message text is built only when a diagnostic is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bad {
+    Syntax,
+    Offset,
+    Calendar,
 }
 
 /// Parses `YYYY-MM-DDTHH:MM[:SS[.f{1,9}]][Z|±HH:MM]` and checks the calendar.
 pub(crate) fn parse(s: &str) -> Result<Parsed, Fail> {
+    parse_fields(s).map_err(|bad| match bad {
+        Bad::Syntax => (
+            Code::TimeInvalid,
+            "at",
+            format!(
+                "{s:?} is not a date-time of the form YYYY-MM-DDTHH:MM[:SS[.fraction]][Z|±HH:MM]"
+            ),
+        ),
+        Bad::Offset => (
+            Code::TimeImpossible,
+            "at",
+            format!("{s:?} has an impossible UTC offset"),
+        ),
+        Bad::Calendar => (
+            Code::TimeImpossible,
+            "at",
+            format!("{s:?} names a date or clock time that does not exist"),
+        ),
+    })
+}
+
+fn parse_fields(s: &str) -> Result<Parsed, Bad> {
     let b = s.as_bytes();
-    let bad = || invalid(s);
+    let bad = || Bad::Syntax;
     let year = digits(b, 0, 4).ok_or_else(bad)?;
     if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || b.get(10) != Some(&b'T') {
         return Err(bad());
@@ -214,11 +237,7 @@ pub(crate) fn parse(s: &str) -> Result<Parsed, Fail> {
             let oh = digits(b, i + 1, 2).ok_or_else(bad)?;
             let om = digits(b, i + 4, 2).ok_or_else(bad)?;
             if oh > 23 || om > 59 {
-                return Err((
-                    Code::TimeImpossible,
-                    "at",
-                    format!("{s:?} has an impossible UTC offset"),
-                ));
+                return Err(Bad::Offset);
             }
             let secs = oh * 3600 + om * 60;
             Some(if sign == b'-' { -secs } else { secs })
@@ -234,11 +253,7 @@ pub(crate) fn parse(s: &str) -> Result<Parsed, Fail> {
         _ => 0,
     };
     if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 59 {
-        return Err((
-            Code::TimeImpossible,
-            "at",
-            format!("{s:?} names a date or clock time that does not exist"),
-        ));
+        return Err(Bad::Calendar);
     }
     Ok(Parsed {
         year: year as i16,
