@@ -1,4 +1,4 @@
-//! The `chatport` command: validate archives and print the format's schema. It reads only the
+//! The `chatport` command: import chat exports, validate archives and print the format's schema. It reads only the
 //! files it is given and never opens a network connection.
 
 use chatport_model::RecordType;
@@ -41,6 +41,42 @@ enum Command {
         #[arg(long, default_value_t = 64 << 20)]
         max_line_bytes: usize,
     },
+    /// Import a chat export (a file, folder or zip as the platform produced it) into an archive.
+    ///
+    /// OUT ending in .jsonl is a single archive file (media are not copied); ending in .zip a
+    /// bundle zip; anything else a bundle directory, with the media copied in and hashed.
+    ///
+    /// Exit status: 0 imported, 1 the input is not a valid export (or not recognised), 2 usage
+    /// or I/O error or an option is needed, 3 chatport's own bug.
+    Import {
+        /// The export: a file, folder or zip.
+        input: PathBuf,
+        /// Where to write the archive or bundle.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// The platform; detected when not given.
+        #[arg(long, value_enum)]
+        from: Option<FromPlatform>,
+        /// Read the export's local times (WhatsApp) in this IANA zone, e.g. Europe/Berlin; without
+        /// it they stay local times with no zone.
+        #[arg(long, value_name = "ZONE")]
+        tz: Option<String>,
+        /// The date order of a WhatsApp file whose dates cannot tell (all days 12 or below).
+        #[arg(long, value_enum)]
+        date_order: Option<DateOrderArg>,
+        /// Your own name as the export shows it, where the format cannot tell who exported.
+        #[arg(long, value_name = "NAME")]
+        me: Option<String>,
+        /// Replace OUT when it exists.
+        #[arg(long)]
+        force: bool,
+        /// Do not validate the output.
+        #[arg(long)]
+        no_validate: bool,
+        /// How to print the import report.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        report: Format,
+    },
     /// Print the JSON Schema (draft 2020-12) of a record, or of any record when no type is given.
     Schema {
         /// One record type.
@@ -57,6 +93,24 @@ enum Format {
     Human,
     /// One JSON document with every diagnostic and a summary.
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FromPlatform {
+    Whatsapp,
+    Telegram,
+    Discord,
+    Slack,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DateOrderArg {
+    /// Day, month, year.
+    Dmy,
+    /// Month, day, year.
+    Mdy,
+    /// Year, month, day.
+    Ymd,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -95,6 +149,30 @@ fn main() -> ExitCode {
             };
             validate(&path, format, opts)
         }
+        Command::Import {
+            input,
+            output,
+            from,
+            tz,
+            date_order,
+            me,
+            force,
+            no_validate,
+            report,
+        } => {
+            let plan = ImportPlan {
+                input,
+                output,
+                from,
+                tz,
+                date_order,
+                me,
+                force,
+                validate: !no_validate,
+                report,
+            };
+            import(plan)
+        }
         Command::Schema { record } => {
             let schema = match record {
                 Some(t) => chatport_model::schema::record_type_schema(t.into()),
@@ -127,6 +205,86 @@ fn main() -> ExitCode {
             eprintln!("chatport: {e}");
             ExitCode::from(EXIT_TROUBLE)
         }
+    }
+}
+
+/// What `chatport import` was asked, before anything is read.
+struct ImportPlan {
+    input: PathBuf,
+    output: PathBuf,
+    from: Option<FromPlatform>,
+    tz: Option<String>,
+    date_order: Option<DateOrderArg>,
+    me: Option<String>,
+    force: bool,
+    validate: bool,
+    report: Format,
+}
+
+fn import(plan: ImportPlan) -> std::io::Result<u8> {
+    use chatport_import::{DateOrder, ImportError, ImportOptions, Platform, Zone};
+    let fail = |e: ImportError, format: Format| -> std::io::Result<u8> {
+        match format {
+            Format::Human => eprintln!("chatport: {e}"),
+            Format::Json => print_json(&serde_json::json!({ "error": e.to_string(), "exit": e.exit_code() }))?,
+        }
+        Ok(e.exit_code())
+    };
+    let tz = match plan.tz.as_deref().map(Zone::new).transpose() {
+        Ok(z) => z,
+        Err(msg) => return fail(ImportError::Usage(msg), plan.report),
+    };
+    let options = ImportOptions {
+        platform: plan.from.map(|p| match p {
+            FromPlatform::Whatsapp => Platform::WhatsApp,
+            FromPlatform::Telegram => Platform::Telegram,
+            FromPlatform::Discord => Platform::Discord,
+            FromPlatform::Slack => Platform::Slack,
+        }),
+        tz,
+        date_order: plan.date_order.map(|d| match d {
+            DateOrderArg::Dmy => DateOrder::Dmy,
+            DateOrderArg::Mdy => DateOrder::Mdy,
+            DateOrderArg::Ymd => DateOrder::Ymd,
+        }),
+        me: plan.me,
+        force: plan.force,
+        validate: plan.validate,
+    };
+    let input = match chatport_import::Input::open(&plan.input) {
+        Ok(i) => i,
+        Err(e) => return fail(e, plan.report),
+    };
+    // Progress on a terminal for inputs over 64 MiB, from a thread that watches the byte counter.
+    let total = input.total_size();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = (std::io::stderr().is_terminal() && total > (64 << 20)).then(|| {
+        let read = input.progress();
+        let done = done.clone();
+        std::thread::spawn(move || {
+            use std::sync::atomic::Ordering;
+            while !done.load(Ordering::Relaxed) {
+                let r = read.load(Ordering::Relaxed).min(total);
+                eprint!("\rimporting: {:5.1}% of {} MiB", r as f64 * 100.0 / total as f64, total >> 20);
+                std::thread::sleep(std::time::Duration::from_millis(250));
+            }
+            eprint!("\r\x1b[K");
+        })
+    });
+    let result = chatport_import::import_from(&input, &plan.output, &options);
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    if let Some(w) = watcher {
+        let _ = w.join();
+    }
+    match result {
+        Ok(report) => {
+            match plan.report {
+                Format::Human => print!("{report}"),
+                Format::Json => print_json(&serde_json::to_value(&report).map_err(std::io::Error::other)?)?,
+            }
+            Ok(EXIT_VALID)
+        }
+        Err(e) => fail(e, plan.report),
     }
 }
 

@@ -92,6 +92,36 @@ impl<W: Write> ArchiveWriter<W> {
         Ok(w)
     }
 
+    /// Starts a writer that writes no header, for the records that follow a header and records
+    /// written elsewhere (an importer spools its messages while it still learns about accounts and
+    /// conversations). Ids written elsewhere are made known with [`ArchiveWriter::declare`].
+    pub fn without_header(out: W) -> Self {
+        ArchiveWriter {
+            out,
+            ids: IdTable::new(),
+            last_ordinal: KeyMap::default(),
+            buf: Vec::with_capacity(1024),
+            records: 0,
+        }
+    }
+
+    /// Records that `id` names a record of kind `t` written elsewhere, before this writer's
+    /// records, so that references to it are accepted. Refuses an id already taken.
+    pub fn declare(&mut self, id: &str, t: RecordType) -> Result<(), WriteError> {
+        match self.ids.define(id, t) {
+            None => Ok(()),
+            Some(existing) => Err(WriteError::DuplicateId {
+                id: id.to_owned(),
+                existing,
+            }),
+        }
+    }
+
+    /// True when `id` names a record written or declared so far.
+    pub fn is_defined(&self, id: &str) -> bool {
+        self.ids.get(id).is_some()
+    }
+
     /// Writes an account.
     pub fn account(&mut self, a: &Account) -> Result<(), WriteError> {
         self.write_ref(RecordView::Account(a))

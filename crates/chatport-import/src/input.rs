@@ -1,0 +1,346 @@
+//! What the user hands to an importer: one file, a folder, or a zip, seen the same way as a list
+//! of entries with relative `/`-separated names. Inputs are only ever read.
+
+use crate::error::ImportError;
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// An export as the user has it: a single file, a directory or a zip file.
+#[derive(Debug)]
+pub struct Input {
+    path: PathBuf,
+    shown: String,
+    kind: Kind,
+    entries: Vec<Entry>,
+    progress: Arc<AtomicU64>,
+}
+
+#[derive(Debug)]
+enum Kind {
+    File,
+    Dir,
+    Zip(zip::ZipArchive<SharedFile>),
+}
+
+/// One file of an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The name relative to the input, `/`-separated; for a single-file input, its file name.
+    pub name: String,
+    /// The size in bytes.
+    pub size: u64,
+}
+
+impl Input {
+    /// Opens `path`: a directory is walked (symbolic links are not followed), a file starting with
+    /// a zip signature is read as a zip, anything else is a single file.
+    pub fn open(path: &Path) -> Result<Input, ImportError> {
+        let shown = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|e| ImportError::io(path, e))?;
+        let progress = Arc::new(AtomicU64::new(0));
+        if meta.is_dir() {
+            let mut entries = Vec::new();
+            walk(path, "", &mut entries).map_err(|e| ImportError::io(path, e))?;
+            entries.sort_by(|a, b| a.name.cmp(&b.name));
+            return Ok(Input {
+                path: path.into(),
+                shown,
+                kind: Kind::Dir,
+                entries,
+                progress,
+            });
+        }
+        let mut f = File::open(path).map_err(|e| ImportError::io(path, e))?;
+        let mut magic = [0u8; 4];
+        let n = read_up_to(&mut f, &mut magic).map_err(|e| ImportError::io(path, e))?;
+        if n == 4 && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06") {
+            let shared = SharedFile {
+                file: Arc::new(f),
+                pos: 0,
+            };
+            let zip = zip::ZipArchive::new(shared).map_err(|e| ImportError::Invalid {
+                location: shown.clone(),
+                message: format!("not a readable zip file: {e}"),
+            })?;
+            let mut entries = Vec::new();
+            for i in 0..zip.len() {
+                let Some(name) = zip.name_for_index(i).and_then(|r| r.ok()) else {
+                    continue;
+                };
+                if name.ends_with('/') {
+                    continue;
+                }
+                let name = name.into_owned();
+                let size = zip
+                    .clone()
+                    .by_index_raw(i)
+                    .map(|e| e.size())
+                    .unwrap_or_default();
+                entries.push(Entry { name, size });
+            }
+            entries.sort_by(|a, b| a.name.cmp(&b.name));
+            return Ok(Input {
+                path: path.into(),
+                shown,
+                kind: Kind::Zip(zip),
+                entries,
+                progress,
+            });
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| shown.clone());
+        Ok(Input {
+            path: path.into(),
+            shown,
+            kind: Kind::File,
+            entries: vec![Entry {
+                name,
+                size: meta.len(),
+            }],
+            progress,
+        })
+    }
+
+    /// The path the input was opened from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// True when the input is a single file (not a folder or zip).
+    pub fn is_single_file(&self) -> bool {
+        matches!(self.kind, Kind::File)
+    }
+
+    /// True when the input is a zip file.
+    pub fn is_zip(&self) -> bool {
+        matches!(self.kind, Kind::Zip(_))
+    }
+
+    /// Every file of the input, sorted by name.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The entry called `name`, if there is one.
+    pub fn entry(&self, name: &str) -> Option<&Entry> {
+        self.entries
+            .binary_search_by(|e| e.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+
+    /// Finds an entry by a name relative to `base` (an entry name's folder, `""` for the top),
+    /// normalising `./` and `\` as exporters write them. Returns the entry's canonical name.
+    pub fn resolve(&self, base: &str, relative: &str) -> Option<&Entry> {
+        let rel = relative.replace('\\', "/");
+        let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+        for p in rel.split('/') {
+            match p {
+                "" | "." => {}
+                ".." => {
+                    parts.pop()?;
+                }
+                p => parts.push(p),
+            }
+        }
+        self.entry(&parts.join("/"))
+    }
+
+    /// How `name` is shown in messages: the input path, and inside a folder or zip the entry too.
+    pub fn display(&self, name: &str) -> String {
+        match self.kind {
+            Kind::File => self.shown.clone(),
+            Kind::Dir => Path::new(&self.shown).join(name).display().to_string(),
+            Kind::Zip(_) => format!("{}!{}", self.shown, name),
+        }
+    }
+
+    /// A counter of the bytes read so far through [`Input::read_entry`], for progress display.
+    pub fn progress(&self) -> Arc<AtomicU64> {
+        self.progress.clone()
+    }
+
+    /// The total size of the input's entries in bytes.
+    pub fn total_size(&self) -> u64 {
+        self.entries.iter().map(|e| e.size).sum()
+    }
+
+    /// Calls `f` with a reader over the entry called `name`. Entries may be opened while another
+    /// is open (an importer reading a message file copies media as it goes).
+    pub fn read_entry<T>(
+        &self,
+        name: &str,
+        f: impl FnOnce(&mut dyn Read) -> Result<T, ImportError>,
+    ) -> Result<T, ImportError> {
+        let shown = || self.display(name);
+        match &self.kind {
+            Kind::File => {
+                let file = File::open(&self.path).map_err(|e| ImportError::io(&self.path, e))?;
+                let mut r = Counting {
+                    inner: file,
+                    progress: &self.progress,
+                };
+                f(&mut r)
+            }
+            Kind::Dir => {
+                let p = self.path.join(name);
+                let file = File::open(&p).map_err(|e| ImportError::io(&p, e))?;
+                let mut r = Counting {
+                    inner: file,
+                    progress: &self.progress,
+                };
+                f(&mut r)
+            }
+            Kind::Zip(zip) => {
+                let mut zip = zip.clone();
+                let entry = zip.by_name(name).map_err(|e| ImportError::Invalid {
+                    location: shown(),
+                    message: format!("cannot read this zip entry: {e}"),
+                })?;
+                let mut r = Counting {
+                    inner: entry,
+                    progress: &self.progress,
+                };
+                f(&mut r)
+            }
+        }
+    }
+
+    /// Reads a whole entry into memory. Only for entries that are small by nature (metadata
+    /// files such as Slack's users.json), never for message streams.
+    pub fn read_small(&self, name: &str, limit: u64) -> Result<Vec<u8>, ImportError> {
+        self.read_entry(name, |r| {
+            let mut buf = Vec::new();
+            r.take(limit + 1)
+                .read_to_end(&mut buf)
+                .map_err(|e| ImportError::io_shown(self.display(name), e))?;
+            if buf.len() as u64 > limit {
+                return Err(ImportError::Invalid {
+                    location: self.display(name),
+                    message: format!("larger than the {limit} bytes expected of this file"),
+                });
+            }
+            Ok(buf)
+        })
+    }
+
+    /// Reads the first `n` bytes of an entry (fewer when it is shorter), for detection.
+    pub fn peek(&self, name: &str, n: usize) -> Result<Vec<u8>, ImportError> {
+        self.read_entry(name, |r| {
+            let mut buf = vec![0u8; n];
+            let got = read_up_to(r, &mut buf).map_err(|e| ImportError::io_shown(self.display(name), e))?;
+            buf.truncate(got);
+            Ok(buf)
+        })
+    }
+
+    /// Opens a buffered reader on an entry, for parsers that need `BufRead`.
+    pub fn read_entry_buffered<T>(
+        &self,
+        name: &str,
+        f: impl FnOnce(&mut BufReader<&mut dyn Read>) -> Result<T, ImportError>,
+    ) -> Result<T, ImportError> {
+        self.read_entry(name, |r| {
+            let mut b = BufReader::with_capacity(256 << 10, r);
+            f(&mut b)
+        })
+    }
+}
+
+fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+fn walk(root: &Path, prefix: &str, out: &mut Vec<Entry>) -> io::Result<()> {
+    let dir = if prefix.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(prefix)
+    };
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let ft = e.file_type()?;
+        let Some(name) = e.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        if ft.is_dir() {
+            walk(root, &rel, out)?;
+        } else if ft.is_file() {
+            out.push(Entry {
+                name: rel,
+                size: e.metadata()?.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
+struct Counting<'a, R> {
+    inner: R,
+    progress: &'a AtomicU64,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// A file handle that can be cloned, each clone with its own position, so a zip's directory is
+/// read once and any number of its entries can be open at the same time.
+#[derive(Debug, Clone)]
+struct SharedFile {
+    file: Arc<File>,
+    pos: u64,
+}
+
+impl Read for SharedFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = self.file.read_at(buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for SharedFile {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let len = self.file.metadata()?.len();
+        let new = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        match new {
+            Some(p) => {
+                self.pos = p;
+                Ok(p)
+            }
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the file",
+            )),
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Importers from the chat exports people already have into chatport archives.
+//!
+//! ```no_run
+//! use chatport_import::{import, ImportOptions};
+//! use std::path::Path;
+//! let report = import(
+//!     Path::new("WhatsApp Chat with Ann.zip"),
+//!     Path::new("ann.zip"),
+//!     &ImportOptions::default(),
+//! )?;
+//! println!("{report}");
+//! # Ok::<(), chatport_import::ImportError>(())
+//! ```
+//!
+//! Each platform is one module with a `sniff` (does this input look like my export?) and an
+//! `import` that streams the input into a [`Sink`]. Importers only read the files they are given:
+//! no decryption, no network. Whatever they cannot turn into a record they count in the
+//! [`ImportReport`] with a reason.
+
+mod discord;
+mod error;
+mod input;
+mod report;
+mod sink;
+mod slack;
+mod telegram;
+pub mod times;
+mod whatsapp;
+
+pub use error::ImportError;
+pub use input::{Entry, Input};
+pub use report::{Group, ImportReport, Validation};
+pub use sink::{NOT_COPIED, OutputKind, Sink, message_kind};
+pub use times::Zone;
+
+use std::path::Path;
+
+/// A platform chatport imports from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Platform {
+    /// WhatsApp's "Export chat" text file, alone or zipped with its media.
+    WhatsApp,
+    /// Telegram Desktop's JSON export (one chat's result.json or the whole account's).
+    Telegram,
+    /// DiscordChatExporter's JSON export.
+    Discord,
+    /// Slack's workspace export (a zip or its unpacked folder).
+    Slack,
+}
+
+impl Platform {
+    /// Every platform, in the order detection tries them.
+    pub const ALL: [Platform; 4] = [
+        Platform::Slack,
+        Platform::Telegram,
+        Platform::Discord,
+        Platform::WhatsApp,
+    ];
+
+    /// The platform's name as used on the command line and in archives.
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::WhatsApp => "whatsapp",
+            Platform::Telegram => "telegram",
+            Platform::Discord => "discord",
+            Platform::Slack => "slack",
+        }
+    }
+
+    /// What the user exports, in a few words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Platform::WhatsApp => "WhatsApp \"Export chat\" .txt or .zip",
+            Platform::Telegram => "Telegram Desktop JSON export (result.json)",
+            Platform::Discord => "DiscordChatExporter JSON export",
+            Platform::Slack => "Slack workspace export (.zip or folder)",
+        }
+    }
+
+    /// The platform called `name`.
+    pub fn from_name(name: &str) -> Option<Platform> {
+        Platform::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(name))
+    }
+
+    fn sniff(self, input: &Input) -> bool {
+        match self {
+            Platform::WhatsApp => whatsapp::sniff(input),
+            Platform::Telegram => telegram::sniff(input),
+            Platform::Discord => discord::sniff(input),
+            Platform::Slack => slack::sniff(input),
+        }
+    }
+}
+
+/// Day, month and year order in WhatsApp dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateOrder {
+    /// 31/12/2024
+    Dmy,
+    /// 12/31/2024
+    Mdy,
+    /// 2024/12/31
+    Ymd,
+}
+
+/// What the user chose for an import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The platform; detected when `None`.
+    pub platform: Option<Platform>,
+    /// The zone to read local times in (they become `assumed`); they stay `local` when `None`.
+    pub tz: Option<Zone>,
+    /// WhatsApp's date order, for files whose dates cannot tell.
+    pub date_order: Option<DateOrder>,
+    /// The exporting user's name, where the format cannot tell who that is.
+    pub me: Option<String>,
+    /// Replace an existing output.
+    pub force: bool,
+    /// Validate the output before moving it into place.
+    pub validate: bool,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            platform: None,
+            tz: None,
+            date_order: None,
+            me: None,
+            force: false,
+            validate: true,
+        }
+    }
+}
+
+/// Finds which platform's export `input` is. Fails, listing what chatport supports, when none
+/// or (which would be a bug in a sniffer) several claim it.
+pub fn detect(input: &Input) -> Result<Platform, ImportError> {
+    let found: Vec<Platform> = Platform::ALL
+        .into_iter()
+        .filter(|p| p.sniff(input))
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(ImportError::Undetected {
+            path: input.path().display().to_string(),
+            message: format!(
+                "not an export chatport recognises. Supported: {}. Name the platform with --from if you are sure.",
+                Platform::ALL
+                    .iter()
+                    .map(|p| format!("{} ({})", p.name(), p.describe()))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        }),
+        many => Err(ImportError::Undetected {
+            path: input.path().display().to_string(),
+            message: format!(
+                "looks like an export of several platforms ({}); name one with --from",
+                many.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+            ),
+        }),
+    }
+}
+
+/// Imports the export at `input` into a new archive at `output` (`.jsonl`: one archive file;
+/// `.zip`: a bundle zip; otherwise a bundle directory).
+pub fn import(
+    input: &Path,
+    output: &Path,
+    options: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let input = Input::open(input)?;
+    import_from(&input, output, options)
+}
+
+/// Like [`import`], from an [`Input`] already opened (to watch its progress counter).
+pub fn import_from(
+    input: &Input,
+    output: &Path,
+    options: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let (platform, detected) = match options.platform {
+        Some(p) => (p, false),
+        None => (detect(input)?, true),
+    };
+    let mut sink = Sink::create(output, options.force, platform.name())?;
+    {
+        let r = sink.report_mut();
+        r.detected = detected;
+        r.input = input.path().display().to_string();
+    }
+    if let Some(z) = &options.tz {
+        sink.source_mut().assumed_zone = Some(z.name.clone());
+    }
+    match platform {
+        Platform::WhatsApp => whatsapp::import(input, options, &mut sink)?,
+        Platform::Telegram => telegram::import(input, options, &mut sink)?,
+        Platform::Discord => discord::import(input, options, &mut sink)?,
+        Platform::Slack => slack::import(input, options, &mut sink)?,
+    }
+    let report = sink.finish(options.validate)?;
+    let accounted = report.messages + report.skipped_total();
+    if accounted != report.source_messages {
+        return Err(ImportError::Bug(format!(
+            "the {} importer read {} source messages but accounted for {} ({} written, {} skipped)",
+            platform.name(),
+            report.source_messages,
+            accounted,
+            report.messages,
+            report.skipped_total()
+        )));
+    }
+    Ok(report)
+}

@@ -1,0 +1,723 @@
+//! Where importers put what they read. Messages are written at once to a spool file next to the
+//! output, in the source's order; accounts and conversations are kept in memory (they are few, and
+//! importers learn about them as they go), and at the end the archive is assembled as header,
+//! accounts, conversations, then the spooled messages, written under a temporary name, validated,
+//! and renamed into place. Media files are copied and hashed as they are met.
+
+use crate::error::ImportError;
+use crate::input::Input;
+use crate::report::{self, ImportReport, Validation};
+use chatport_model::{
+    Account, ArchiveWriter, Attachment, AttachmentKind, Conversation, Coverage, Header,
+    MediaStatus, Message, Origin, RecordType, Source, Time, TimeKind,
+};
+use sha2::{Digest, Sha256};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// What kind of output a path asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputKind {
+    /// A single archive file (the name ends in `.jsonl`); media are not copied.
+    Jsonl,
+    /// A bundle directory: `archive.jsonl` and the media.
+    Dir,
+    /// A bundle zip (the name ends in `.zip`).
+    Zip,
+}
+
+impl OutputKind {
+    /// The kind of output `path` names, by its ending.
+    pub fn for_path(path: &Path) -> OutputKind {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if name.ends_with(".jsonl") {
+            OutputKind::Jsonl
+        } else if name.ends_with(".zip") {
+            OutputKind::Zip
+        } else {
+            OutputKind::Dir
+        }
+    }
+}
+
+enum Media {
+    None,
+    Dir(PathBuf),
+    Zip(Box<zip::ZipWriter<BufWriter<File>>>),
+}
+
+#[derive(Default)]
+struct ConvStats {
+    messages: u64,
+    first: Option<Time>,
+    last: Option<Time>,
+    mixed: bool,
+}
+
+/// The destination of one import. Create it with [`Sink::create`], feed it, then
+/// [`Sink::finish`]; dropped unfinished, it removes its temporary files and leaves no output.
+pub struct Sink {
+    kind: OutputKind,
+    final_path: PathBuf,
+    tmp_path: PathBuf,
+    spool_path: PathBuf,
+    body: Option<ArchiveWriter<BufWriter<File>>>,
+    header: Header,
+    accounts: Vec<Account>,
+    account_index: HashMap<String, usize>,
+    conversations: Vec<Conversation>,
+    conversation_index: HashMap<String, usize>,
+    stats: Vec<ConvStats>,
+    media: Media,
+    copied: HashMap<String, (String, u64, String)>,
+    source_id: String,
+    report: ImportReport,
+    finished: bool,
+}
+
+fn sibling(path: &Path, tag: &str) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    path.with_file_name(format!(".{name}.chatport-{tag}-{}", std::process::id()))
+}
+
+impl Sink {
+    /// Prepares an output at `path` for an import from `platform`. Fails when `path` exists and
+    /// `force` is false, or when `force` would replace a directory that is not a chatport bundle.
+    pub fn create(path: &Path, force: bool, platform: &str) -> Result<Sink, ImportError> {
+        let kind = OutputKind::for_path(path);
+        if let Ok(meta) = std::fs::symlink_metadata(path) {
+            if !force {
+                return Err(ImportError::Usage(format!(
+                    "{}: already exists; pass --force to replace it",
+                    path.display()
+                )));
+            }
+            if meta.is_dir() && !path.join(chatport_validate::ARCHIVE_NAME).is_file() {
+                return Err(ImportError::Usage(format!(
+                    "{}: is a directory that is not a chatport bundle; not replacing it",
+                    path.display()
+                )));
+            }
+        }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.is_dir() {
+                return Err(ImportError::Usage(format!(
+                    "{}: the folder for the output does not exist",
+                    parent.display()
+                )));
+            }
+        }
+        let tmp_path = sibling(path, "tmp");
+        let spool_path = sibling(path, "spool");
+        let spool = File::create(&spool_path).map_err(|e| ImportError::io(&spool_path, e))?;
+        let body = ArchiveWriter::without_header(BufWriter::with_capacity(1 << 20, spool));
+        let media = match kind {
+            OutputKind::Jsonl => Media::None,
+            OutputKind::Dir => {
+                let _ = std::fs::remove_dir_all(&tmp_path);
+                std::fs::create_dir(&tmp_path).map_err(|e| ImportError::io(&tmp_path, e))?;
+                Media::Dir(tmp_path.clone())
+            }
+            OutputKind::Zip => {
+                let f = File::create(&tmp_path).map_err(|e| ImportError::io(&tmp_path, e))?;
+                Media::Zip(Box::new(zip::ZipWriter::new(BufWriter::new(f))))
+            }
+        };
+        let mut header = Header::new("chatport", Some(env!("CARGO_PKG_VERSION").to_owned()));
+        header.sources.push(Source {
+            id: platform.to_owned(),
+            platform: platform.to_owned(),
+            exporter: None,
+            exporter_version: None,
+            files: Vec::new(),
+            exported: None,
+            zone_hint: None,
+            assumed_zone: None,
+            extensions: Default::default(),
+        });
+        Ok(Sink {
+            kind,
+            final_path: path.into(),
+            tmp_path,
+            spool_path,
+            body: Some(body),
+            header,
+            accounts: Vec::new(),
+            account_index: HashMap::new(),
+            conversations: Vec::new(),
+            conversation_index: HashMap::new(),
+            stats: Vec::new(),
+            media,
+            copied: HashMap::new(),
+            source_id: platform.to_owned(),
+            report: ImportReport {
+                platform: platform.to_owned(),
+                output: path.display().to_string(),
+                ..ImportReport::default()
+            },
+            finished: false,
+        })
+    }
+
+    /// The kind of output being written.
+    pub fn kind(&self) -> OutputKind {
+        self.kind
+    }
+
+    /// The id of the header's source for this import, for `origin.source` and coverage.
+    pub fn source_id(&self) -> &str {
+        &self.source_id
+    }
+
+    /// The header's source for this import, to fill in exporter, files, zones.
+    pub fn source_mut(&mut self) -> &mut Source {
+        &mut self.header.sources[0]
+    }
+
+    /// The header, to set a title or extensions.
+    pub fn header_mut(&mut self) -> &mut Header {
+        &mut self.header
+    }
+
+    /// The report so far, to set fields such as `input` and `detected`.
+    pub fn report_mut(&mut self) -> &mut ImportReport {
+        &mut self.report
+    }
+
+    /// An origin pointing at `file:line` of this import's source.
+    pub fn origin_line(&self, file: &str, line: u64) -> Option<Box<Origin>> {
+        Some(Box::new(Origin {
+            source: Some(self.source_id.clone()),
+            file: Some(file.to_owned()),
+            line: Some(line),
+            pointer: None,
+        }))
+    }
+
+    /// An origin pointing at a JSON pointer in `file` of this import's source.
+    pub fn origin_pointer(&self, file: &str, pointer: String) -> Option<Box<Origin>> {
+        Some(Box::new(Origin {
+            source: Some(self.source_id.clone()),
+            file: Some(file.to_owned()),
+            line: None,
+            pointer: Some(pointer),
+        }))
+    }
+
+    /// Adds an account, or when its id is known already, merges the new names into the known
+    /// one (a name not seen before goes to `other_names`) and fills fields it lacked.
+    pub fn account(&mut self, a: Account) -> Result<(), ImportError> {
+        if let Some(&i) = self.account_index.get(&a.id) {
+            let known = &mut self.accounts[i];
+            if let Some(name) = a.display_name {
+                if known.display_name.is_none() {
+                    known.display_name = Some(name);
+                } else if known.display_name.as_deref() != Some(&name)
+                    && !known.other_names.contains(&name)
+                {
+                    known.other_names.push(name);
+                }
+            }
+            for n in a.other_names {
+                if known.display_name.as_deref() != Some(&n) && !known.other_names.contains(&n) {
+                    known.other_names.push(n);
+                }
+            }
+            macro_rules! fill {
+                ($($f:ident),*) => { $( if known.$f.is_none() { known.$f = a.$f; } )* };
+            }
+            fill!(platform_id, handle, phone, email, bot, is_self, deleted, avatar);
+            for (k, v) in a.extensions {
+                known.extensions.entry(k).or_insert(v);
+            }
+            return Ok(());
+        }
+        self.body_mut()?.declare(&a.id, RecordType::Account)?;
+        self.account_index.insert(a.id.clone(), self.accounts.len());
+        self.accounts.push(a);
+        Ok(())
+    }
+
+    /// True when an account with `id` has been added.
+    pub fn has_account(&self, id: &str) -> bool {
+        self.account_index.contains_key(id)
+    }
+
+    /// The account with `id`, to change it before it is written at the end.
+    pub fn account_mut(&mut self, id: &str) -> Option<&mut Account> {
+        self.account_index
+            .get(id)
+            .copied()
+            .map(|i| &mut self.accounts[i])
+    }
+
+    /// Adds a conversation. Its members and parent must have been added before. Coverage for
+    /// this import's source is filled in at the end from the messages, where not set.
+    pub fn conversation(&mut self, c: Conversation) -> Result<(), ImportError> {
+        if self.conversation_index.contains_key(&c.id) {
+            return Err(ImportError::Bug(format!(
+                "conversation {:?} added twice",
+                c.id
+            )));
+        }
+        self.body_mut()?
+            .declare(&c.id, RecordType::Conversation)?;
+        self.conversation_index
+            .insert(c.id.clone(), self.conversations.len());
+        self.conversations.push(c);
+        self.stats.push(ConvStats::default());
+        Ok(())
+    }
+
+    /// True when a conversation with `id` has been added.
+    pub fn has_conversation(&self, id: &str) -> bool {
+        self.conversation_index.contains_key(id)
+    }
+
+    /// The conversation with `id`, to change it before it is written at the end.
+    pub fn conversation_mut(&mut self, id: &str) -> Option<&mut Conversation> {
+        self.conversation_index
+            .get(id)
+            .copied()
+            .map(|i| &mut self.conversations[i])
+    }
+
+    /// True when a message with `id` has been written (or any record declared with that id).
+    pub fn is_defined(&self, id: &str) -> bool {
+        self.body.as_ref().is_some_and(|b| b.is_defined(id))
+    }
+
+    /// Counts one message unit read from the source (a line that starts a message, an array
+    /// element). Each must end as a message or as a [`Sink::skip`].
+    pub fn source_message(&mut self) {
+        self.report.source_messages += 1;
+    }
+
+    /// Writes a message. Its conversation, sender and every record it refers to must have been
+    /// added before, and its ordinal must follow the last of its conversation.
+    pub fn message(&mut self, m: &Message) -> Result<(), ImportError> {
+        let kind = message_kind(m);
+        *self
+            .report
+            .messages_by_kind
+            .entry(kind.to_owned())
+            .or_insert(0) += 1;
+        for a in &m.attachments {
+            let s = match a.status {
+                MediaStatus::Present => "present",
+                MediaStatus::Remote => "remote",
+                MediaStatus::Missing if a.missing_reason.as_deref() == Some(NOT_COPIED) => {
+                    "not_copied"
+                }
+                MediaStatus::Missing => "missing",
+            };
+            *self.report.attachments.entry(s.to_owned()).or_insert(0) += 1;
+        }
+        let Some(&ci) = self.conversation_index.get(&m.conversation) else {
+            return Err(ImportError::Bug(format!(
+                "message {:?} names conversation {:?}, which was not added",
+                m.id, m.conversation
+            )));
+        };
+        let st = &mut self.stats[ci];
+        st.messages += 1;
+        if let Some(t) = &m.time {
+            if !st.mixed {
+                match (&st.first, &st.last) {
+                    (None, _) | (_, None) => {
+                        st.first = Some(t.clone());
+                        st.last = Some(t.clone());
+                    }
+                    (Some(f), Some(l)) => match (compare(t, f), compare(t, l)) {
+                        (Some(a), Some(b)) => {
+                            if a == Ordering::Less {
+                                st.first = Some(t.clone());
+                            }
+                            if b == Ordering::Greater {
+                                st.last = Some(t.clone());
+                            }
+                        }
+                        _ => st.mixed = true,
+                    },
+                }
+            }
+        }
+        self.report.messages += 1;
+        self.body_mut()?.message(m)?;
+        Ok(())
+    }
+
+    /// Counts a source message unit that does not become a record, under a reason.
+    pub fn skip(&mut self, code: &str, message: &str, location: String) {
+        report::add(&mut self.report.skipped, code, message, location);
+    }
+
+    /// Adds a warning for the user to the report.
+    pub fn warn(&mut self, code: &str, message: &str, location: String) {
+        report::add(&mut self.report.warnings, code, message, location);
+    }
+
+    /// An attachment for the input's entry `entry`: copied into the bundle and hashed (status
+    /// `present`), or, when the output is a single `.jsonl` file, `missing` with a reason that
+    /// says it was not copied. The same entry attached twice is copied once.
+    pub fn attach_entry(
+        &mut self,
+        input: &Input,
+        entry: &str,
+        kind: AttachmentKind,
+    ) -> Result<Attachment, ImportError> {
+        let original = entry.rsplit('/').next().unwrap_or(entry).to_owned();
+        if matches!(self.media, Media::None) {
+            let mut a = Attachment::missing(kind, Some(NOT_COPIED.to_owned()));
+            a.original_name = Some(original);
+            return Ok(a);
+        }
+        if let Some((path, size, sha)) = self.copied.get(entry) {
+            let mut a = Attachment::present(kind, path.clone(), *size, sha.clone());
+            a.original_name = Some(original);
+            return Ok(a);
+        }
+        let path = format!("media/{}/{}", self.source_id, safe_path(entry));
+        let (size, sha) = match &mut self.media {
+            Media::None => unreachable_none(),
+            Media::Dir(root) => {
+                let dest = root.join(&path);
+                if let Some(p) = dest.parent() {
+                    std::fs::create_dir_all(p).map_err(|e| ImportError::io(p, e))?;
+                }
+                let mut out = BufWriter::new(
+                    File::create(&dest).map_err(|e| ImportError::io(&dest, e))?,
+                );
+                let r = input.read_entry(entry, |r| copy_hashed(r, &mut out, &input.display(entry)))?;
+                out.flush().map_err(|e| ImportError::io(&dest, e))?;
+                r
+            }
+            Media::Zip(z) => {
+                let opts = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Stored)
+                    .last_modified_time(zip::DateTime::default())
+                    .unix_permissions(0o644)
+                    .large_file(input.entry(entry).is_some_and(|e| e.size >= u32::MAX as u64));
+                z.start_file(path.as_str(), opts)
+                    .map_err(|e| ImportError::Io {
+                        path: self.tmp_path.display().to_string(),
+                        source: std::io::Error::other(e),
+                    })?;
+                input.read_entry(entry, |r| copy_hashed(r, z.as_mut(), &input.display(entry)))?
+            }
+        };
+        self.copied
+            .insert(entry.to_owned(), (path.clone(), size, sha.clone()));
+        let mut a = Attachment::present(kind, path, size, sha);
+        a.original_name = Some(original);
+        Ok(a)
+    }
+
+    /// An attachment for a file the source names by `relative` path (relative to the folder
+    /// `base` of the file that names it): copied when the input holds it; otherwise `missing`,
+    /// with a warning `media-not-in-export` at `location`.
+    pub fn attach_relative(
+        &mut self,
+        input: &Input,
+        base: &str,
+        relative: &str,
+        kind: AttachmentKind,
+        location: impl FnOnce() -> String,
+    ) -> Result<Attachment, ImportError> {
+        match input.resolve(base, relative).map(|e| e.name.clone()) {
+            Some(name) => self.attach_entry(input, &name, kind),
+            None => {
+                self.warn(
+                    "media-not-in-export",
+                    "a media file the export names is not in it; kept as a missing attachment",
+                    location(),
+                );
+                let mut a = Attachment::missing(kind, Some(format!("not in the export: {relative}")));
+                a.original_name = Some(relative.rsplit('/').next().unwrap_or(relative).to_owned());
+                Ok(a)
+            }
+        }
+    }
+
+    fn body_mut(&mut self) -> Result<&mut ArchiveWriter<BufWriter<File>>, ImportError> {
+        self.body
+            .as_mut()
+            .ok_or_else(|| ImportError::Bug("sink used after finish".into()))
+    }
+
+    /// Assembles the archive, validates it unless `validate` is false, and moves it into place.
+    /// A validation failure is chatport's bug: the output is removed and the error says so.
+    pub fn finish(mut self, validate: bool) -> Result<ImportReport, ImportError> {
+        let body = self
+            .body
+            .take()
+            .ok_or_else(|| ImportError::Bug("sink finished twice".into()))?;
+        body.finish()?
+            .into_inner()
+            .map_err(|e| ImportError::io(&self.spool_path, e.into_error()))?
+            .sync_all()
+            .ok();
+        // Coverage from the messages, where the importer did not give it.
+        let source = self.source_id.clone();
+        for (c, st) in self.conversations.iter_mut().zip(&self.stats) {
+            let cov = match c.coverage.iter_mut().find(|v| v.source == source) {
+                Some(v) => v,
+                None => {
+                    c.coverage.push(Coverage {
+                        source: source.clone(),
+                        from: None,
+                        to: None,
+                        messages: None,
+                        complete: None,
+                    });
+                    c.coverage.last_mut().expect("just pushed")
+                }
+            };
+            if cov.messages.is_none() {
+                cov.messages = Some(st.messages);
+            }
+            if !st.mixed {
+                if cov.from.is_none() {
+                    cov.from = st.first.clone().map(strip_original);
+                }
+                if cov.to.is_none() {
+                    cov.to = st.last.clone().map(strip_original);
+                }
+            }
+        }
+        self.report.conversations = self.conversations.len() as u64;
+        self.report.participants = self.accounts.len() as u64;
+        let media = std::mem::replace(&mut self.media, Media::None);
+        match media {
+            Media::None => {
+                let f = File::create(&self.tmp_path).map_err(|e| ImportError::io(&self.tmp_path, e))?;
+                let mut w = BufWriter::with_capacity(1 << 20, f);
+                self.assemble(&mut w)?;
+                let f = w
+                    .into_inner()
+                    .map_err(|e| ImportError::io(&self.tmp_path, e.into_error()))?;
+                f.sync_all().map_err(|e| ImportError::io(&self.tmp_path, e))?;
+            }
+            Media::Dir(root) => {
+                let p = root.join(chatport_validate::ARCHIVE_NAME);
+                let f = File::create(&p).map_err(|e| ImportError::io(&p, e))?;
+                let mut w = BufWriter::with_capacity(1 << 20, f);
+                self.assemble(&mut w)?;
+                w.into_inner()
+                    .map_err(|e| ImportError::io(&p, e.into_error()))?
+                    .sync_all()
+                    .map_err(|e| ImportError::io(&p, e))?;
+            }
+            Media::Zip(mut z) => {
+                let opts = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated)
+                    .last_modified_time(zip::DateTime::default())
+                    .unix_permissions(0o644)
+                    .large_file(true);
+                let tmp = self.tmp_path.display().to_string();
+                let zerr = |e: zip::result::ZipError| ImportError::Io {
+                    path: tmp.clone(),
+                    source: std::io::Error::other(e),
+                };
+                z.start_file(chatport_validate::ARCHIVE_NAME, opts)
+                    .map_err(zerr)?;
+                self.assemble(z.as_mut())?;
+                let w = z.finish().map_err(zerr)?;
+                w.into_inner()
+                    .map_err(|e| ImportError::io(&self.tmp_path, e.into_error()))?
+                    .sync_all()
+                    .map_err(|e| ImportError::io(&self.tmp_path, e))?;
+            }
+        }
+        let _ = std::fs::remove_file(&self.spool_path);
+        if validate {
+            let v = chatport_validate::validate_path(
+                &self.tmp_path,
+                chatport_validate::Options {
+                    max_diagnostics: 5,
+                    ..Default::default()
+                },
+            )
+            .map_err(|e| ImportError::Bug(format!("could not validate the output: {e}")))?;
+            self.report.validation = Some(Validation {
+                valid: v.valid,
+                errors: v.errors,
+                warnings: v.warnings,
+            });
+            if !v.valid {
+                let first: Vec<String> = v
+                    .diagnostics
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            "{} line {}: {}",
+                            d.code.as_str(),
+                            d.line.unwrap_or(0),
+                            d.message
+                        )
+                    })
+                    .collect();
+                return Err(ImportError::Bug(format!(
+                    "the archive chatport wrote does not validate ({} errors); nothing was written. First: {}",
+                    v.errors,
+                    first.join("; ")
+                )));
+            }
+        }
+        if std::fs::symlink_metadata(&self.final_path).is_ok() {
+            let r = if self.final_path.is_dir() {
+                std::fs::remove_dir_all(&self.final_path)
+            } else {
+                std::fs::remove_file(&self.final_path)
+            };
+            r.map_err(|e| ImportError::io(&self.final_path, e))?;
+        }
+        std::fs::rename(&self.tmp_path, &self.final_path)
+            .map_err(|e| ImportError::io(&self.final_path, e))?;
+        self.finished = true;
+        Ok(std::mem::take(&mut self.report))
+    }
+
+    fn assemble(&mut self, out: &mut dyn Write) -> Result<(), ImportError> {
+        let mut w = ArchiveWriter::new(&mut *out, &self.header)?;
+        for a in &self.accounts {
+            w.account(a)?;
+        }
+        for c in &self.conversations {
+            w.conversation(c)?;
+        }
+        w.finish()?;
+        let mut spool =
+            File::open(&self.spool_path).map_err(|e| ImportError::io(&self.spool_path, e))?;
+        std::io::copy(&mut spool, out).map_err(|e| ImportError::io(&self.tmp_path, e))?;
+        Ok(())
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.body = None;
+        self.media = Media::None;
+        let _ = std::fs::remove_file(&self.spool_path);
+        if self.tmp_path.is_dir() {
+            let _ = std::fs::remove_dir_all(&self.tmp_path);
+        } else {
+            let _ = std::fs::remove_file(&self.tmp_path);
+        }
+    }
+}
+
+/// The `missing_reason` of media that the export holds but a `.jsonl` output cannot carry.
+pub const NOT_COPIED: &str =
+    "not copied: the archive was written as a single .jsonl file; import into a bundle to keep media";
+
+fn unreachable_none() -> (u64, String) {
+    (0, String::new())
+}
+
+fn strip_original(mut t: Time) -> Time {
+    t.original = None;
+    t
+}
+
+/// The kind a message is counted under in the report.
+pub fn message_kind(m: &Message) -> &'static str {
+    if m.event.is_some() {
+        "event"
+    } else if m.deleted.is_some() {
+        "deleted"
+    } else if m.call.is_some() {
+        "call"
+    } else if m.poll.is_some() {
+        "poll"
+    } else if m.location.is_some() {
+        "location"
+    } else if m.contact.is_some() {
+        "contact"
+    } else if !m.attachments.is_empty() {
+        "media"
+    } else if m.text.as_deref().is_some_and(|t| !t.is_empty()) || !m.embeds.is_empty() {
+        "text"
+    } else {
+        "empty"
+    }
+}
+
+fn compare(a: &Time, b: &Time) -> Option<Ordering> {
+    let local = |t: &Time| t.kind == TimeKind::Local;
+    if local(a) != local(b) {
+        return None;
+    }
+    if a.at.len() == b.at.len() && a.at.get(19..) == b.at.get(19..) {
+        return Some(a.at.cmp(&b.at));
+    }
+    if local(a) {
+        let pa: jiff::civil::DateTime = a.at.parse().ok()?;
+        let pb: jiff::civil::DateTime = b.at.parse().ok()?;
+        Some(pa.cmp(&pb))
+    } else {
+        let pa: jiff::Timestamp = a.at.parse().ok()?;
+        let pb: jiff::Timestamp = b.at.parse().ok()?;
+        Some(pa.cmp(&pb))
+    }
+}
+
+fn copy_hashed(
+    r: &mut dyn Read,
+    out: &mut dyn Write,
+    shown: &str,
+) -> Result<(u64, String), ImportError> {
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 << 10];
+    let mut size = 0u64;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ImportError::io_shown(shown.to_owned(), e)),
+        };
+        h.update(&buf[..n]);
+        out.write_all(&buf[..n])
+            .map_err(|e| ImportError::io_shown("output".into(), e))?;
+        size += n as u64;
+    }
+    let digest = h.finalize();
+    let mut hex = String::with_capacity(64);
+    for b in digest.iter() {
+        hex.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+        hex.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
+    }
+    Ok((size, hex))
+}
+
+/// A bundle path for an input entry name that follows the format's path rules: no empty, `.`
+/// or `..` segments, no backslashes or control characters.
+fn safe_path(entry: &str) -> String {
+    let segs: Vec<String> = entry
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != "." && *s != "..")
+        .map(|s| {
+            s.chars()
+                .map(|c| if c.is_control() || c == '\\' { '_' } else { c })
+                .collect()
+        })
+        .collect();
+    if segs.is_empty() {
+        "file".into()
+    } else {
+        segs.join("/")
+    }
+}

@@ -1,0 +1,164 @@
+//! Turning the times exports write into the format's times: instants where the source knows the
+//! offset, local times where it does not, assumed times only when the user named a zone.
+
+use chatport_model::{Precision, Time};
+use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
+use std::fmt::Write;
+
+/// The zone a user named with `--tz`, resolved.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    /// The IANA name as the user gave it.
+    pub name: String,
+    /// The zone.
+    pub tz: TimeZone,
+}
+
+impl Zone {
+    /// Resolves an IANA zone name from the bundled database.
+    pub fn new(name: &str) -> Result<Zone, String> {
+        let tz = jiff::tz::db()
+            .get(name)
+            .map_err(|_| format!("--tz {name:?} is not an IANA time zone name (e.g. Europe/Berlin)"))?;
+        Ok(Zone {
+            name: name.to_owned(),
+            tz,
+        })
+    }
+}
+
+/// Writes a civil date-time as `YYYY-MM-DDTHH:MM` (minute precision) or with `:SS`.
+pub fn civil_text(dt: DateTime, seconds: bool) -> String {
+    let mut s = String::with_capacity(19);
+    let _ = write!(
+        s,
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute()
+    );
+    if seconds {
+        let _ = write!(s, ":{:02}", dt.second());
+    }
+    s
+}
+
+/// A wall-clock time with no zone: `local`, or `assumed` in `zone` when the user named one.
+/// `original` is the source's own text for the time.
+pub fn local(dt: DateTime, seconds: bool, original: &str, zone: Option<&Zone>) -> Time {
+    let precision = if seconds {
+        Precision::Second
+    } else {
+        Precision::Minute
+    };
+    let text = civil_text(dt, seconds);
+    let t = match zone {
+        None => Time::local(text),
+        Some(z) => match z.tz.to_ambiguous_timestamp(dt).compatible() {
+            Ok(ts) => {
+                let offset = z.tz.to_offset(ts);
+                let mut at = civil_text(offset.to_datetime(ts), true);
+                let secs = offset.seconds();
+                let sign = if secs < 0 { '-' } else { '+' };
+                let a = secs.unsigned_abs();
+                let _ = write!(at, "{sign}{:02}:{:02}", a / 3600, a / 60 % 60);
+                Time::assumed(at, text, z.name.clone())
+            }
+            Err(_) => Time::local(text),
+        },
+    };
+    t.with_precision(precision).with_original(original)
+}
+
+/// An instant from Unix seconds, in UTC.
+pub fn unix_seconds(secs: i64) -> Option<Time> {
+    let ts = jiff::Timestamp::from_second(secs).ok()?;
+    Some(Time::instant(ts.to_string()).with_precision(Precision::Second))
+}
+
+/// An instant from an RFC 3339 / ISO 8601 text with an offset (`2024-01-02T03:04:05.678+01:00`),
+/// keeping the source's offset and fraction; `None` when it has no offset or does not parse.
+pub fn instant_text(s: &str) -> Option<Time> {
+    let ts: jiff::Timestamp = s.parse().ok()?;
+    let offset_secs: i32 = match s.as_bytes() {
+        [.., b'Z' | b'z'] => 0,
+        [.., sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let d = |c: &u8| i32::from(c.wrapping_sub(b'0'));
+            let v = (d(h1) * 10 + d(h2)) * 3600 + (d(m1) * 10 + d(m2)) * 60;
+            if *sign == b'-' { -v } else { v }
+        }
+        _ => 0,
+    };
+    let offset = jiff::tz::Offset::from_seconds(offset_secs).ok()?;
+    let dt = offset.to_datetime(ts);
+    let mut at = civil_text(dt, true);
+    let nanos = dt.subsec_nanosecond();
+    let precision = if nanos == 0 {
+        Precision::Second
+    } else if nanos % 1_000_000 == 0 {
+        let _ = write!(at, ".{:03}", nanos / 1_000_000);
+        Precision::Millisecond
+    } else if nanos % 1000 == 0 {
+        let _ = write!(at, ".{:06}", nanos / 1000);
+        Precision::Microsecond
+    } else {
+        let _ = write!(at, ".{nanos:09}");
+        Precision::Nanosecond
+    };
+    let secs = offset_secs;
+    if secs == 0 {
+        at.push('Z');
+    } else {
+        let sign = if secs < 0 { '-' } else { '+' };
+        let a = secs.unsigned_abs();
+        let _ = write!(at, "{sign}{:02}:{:02}", a / 3600, a / 60 % 60);
+    }
+    Some(Time::instant(at).with_precision(precision))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_stays_local_without_a_zone() {
+        let dt = DateTime::new(2024, 3, 31, 2, 30, 0, 0).unwrap();
+        let t = local(dt, false, "31/03/2024, 02:30", None);
+        assert_eq!(t.at, "2024-03-31T02:30");
+        assert_eq!(t.kind, chatport_model::TimeKind::Local);
+        assert_eq!(t.zone, None);
+    }
+
+    #[test]
+    fn assumed_carries_the_zone_offset_including_dst_gaps() {
+        let z = Zone::new("Europe/Berlin").unwrap();
+        let dt = DateTime::new(2024, 7, 1, 12, 0, 5, 0).unwrap();
+        let t = local(dt, true, "x", Some(&z));
+        assert_eq!(t.at, "2024-07-01T12:00:05+02:00");
+        assert_eq!(t.local.as_deref(), Some("2024-07-01T12:00:05"));
+        // 02:30 on the spring-forward day does not exist; "compatible" moves it forward.
+        let gap = DateTime::new(2024, 3, 31, 2, 30, 0, 0).unwrap();
+        let t = local(gap, false, "x", Some(&z));
+        assert_eq!(t.at, "2024-03-31T03:30:00+02:00");
+        assert_eq!(t.local.as_deref(), Some("2024-03-31T02:30"));
+        assert!(Zone::new("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn instants_keep_offset_and_fraction() {
+        assert_eq!(
+            instant_text("2020-09-24T19:03:45.123+03:00").unwrap().at,
+            "2020-09-24T19:03:45.123+03:00"
+        );
+        assert_eq!(instant_text("2020-09-24T16:03:45Z").unwrap().at, "2020-09-24T16:03:45Z");
+        assert_eq!(
+            instant_text("2020-09-24T16:03:45.1234567+00:00").unwrap().at,
+            "2020-09-24T16:03:45.123456700Z"
+        );
+        assert!(instant_text("2020-09-24T16:03:45").is_none());
+        assert_eq!(unix_seconds(0).unwrap().at, "1970-01-01T00:00:00Z");
+    }
+}
