@@ -1,0 +1,197 @@
+//! Which of a WhatsApp date's three numbers is the day, the month and the year. One line cannot
+//! tell (`01/02/21`), so the whole file is read first: an order is possible when every header's
+//! date is a real calendar date under it. When several remain, the sequence of dates decides only
+//! if it is decisive (one order keeps the dates in sequence, the others jump back and forth);
+//! otherwise the user must say, with `--date-order`.
+
+use crate::DateOrder;
+
+/// The orders considered, in a fixed order.
+pub const ORDERS: [DateOrder; 3] = [DateOrder::Dmy, DateOrder::Mdy, DateOrder::Ymd];
+
+/// (year, month, day) from the three numbers under `order`, or `None` when not a real date.
+pub fn ymd(order: DateOrder, n: [u32; 3], digits: [u8; 3]) -> Option<(i16, i8, i8)> {
+    let (y, yd, m, d) = match order {
+        DateOrder::Dmy => (n[2], digits[2], n[1], n[0]),
+        DateOrder::Mdy => (n[2], digits[2], n[0], n[1]),
+        DateOrder::Ymd => (n[0], digits[0], n[1], n[2]),
+    };
+    // Day and month never have more than two digits; a four-digit number is a year.
+    let other_digits = match order {
+        DateOrder::Dmy | DateOrder::Mdy => [digits[0], digits[1]],
+        DateOrder::Ymd => [digits[1], digits[2]],
+    };
+    if other_digits.iter().any(|&d| d > 2) {
+        return None;
+    }
+    let year = match yd {
+        // WhatsApp exists since 2009: a two-digit year is 20YY.
+        2 => 2000 + y,
+        4 => y,
+        _ => return None,
+    };
+    if !(1..=12).contains(&m) || d == 0 || year > 9999 {
+        return None;
+    }
+    let year = i16::try_from(year).ok()?;
+    let dim = jiff::civil::Date::new(year, m as i8, 1)
+        .ok()?
+        .days_in_month();
+    (d as i8 <= dim).then_some((year, m as i8, d as i8))
+}
+
+/// Evidence gathered over a file's headers.
+#[derive(Debug, Default, Clone)]
+pub struct Evidence {
+    /// Headers seen.
+    pub headers: u64,
+    /// Per order: headers whose date is not a real date under it.
+    pub invalid: [u64; 3],
+    /// Per order: the first line whose date is not real under it.
+    pub first_invalid: [Option<u64>; 3],
+    /// Per order: steps where the date goes back from one header to the next.
+    pub backwards: [u64; 3],
+    last: [Option<(i16, i8, i8)>; 3],
+    short_year_first: bool,
+}
+
+impl Evidence {
+    /// Adds one header's date.
+    pub fn add(&mut self, n: [u32; 3], digits: [u8; 3], line: u64) {
+        self.headers += 1;
+        if digits[0] <= 2 {
+            self.short_year_first = true;
+        }
+        for (k, order) in ORDERS.into_iter().enumerate() {
+            match ymd(order, n, digits) {
+                Some(date) => {
+                    if self.last[k].is_some_and(|l| date < l) {
+                        self.backwards[k] += 1;
+                    }
+                    self.last[k] = Some(date);
+                }
+                None => {
+                    self.invalid[k] += 1;
+                    self.first_invalid[k].get_or_insert(line);
+                }
+            }
+        }
+    }
+
+    /// The orders under which every date is real. A two-digit year first (`YY-MM-DD`) is a
+    /// candidate only when neither day-first nor month-first fits: no export seen writes it,
+    /// while `DD-MM-YY` files that would also fit it are common (whatstk's lorem.txt).
+    pub fn possible(&self) -> Vec<DateOrder> {
+        let all: Vec<DateOrder> = ORDERS
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| self.invalid[*k] == 0)
+            .map(|(_, o)| o)
+            .collect();
+        let year_last = all.iter().any(|o| *o != DateOrder::Ymd);
+        if year_last && self.short_year_first {
+            all.into_iter().filter(|o| *o != DateOrder::Ymd).collect()
+        } else {
+            all
+        }
+    }
+
+    /// The decision: `Ok(order, by_sequence)` or `Err(candidates)` when the file cannot tell.
+    pub fn decide(&self) -> Result<(DateOrder, bool), Vec<DateOrder>> {
+        let possible = self.possible();
+        match possible.as_slice() {
+            [one] => Ok((*one, false)),
+            [] => Err(possible),
+            many => {
+                // Decisive sequence: the best order goes back at most once per hundred headers,
+                // every other goes back at least three times and ten times as often.
+                let back = |o: &DateOrder| self.backwards[ORDERS.iter().position(|x| x == o).unwrap_or(0)];
+                let mut sorted: Vec<DateOrder> = many.to_vec();
+                sorted.sort_by_key(back);
+                let best = back(&sorted[0]);
+                let others_ok = sorted[1..]
+                    .iter()
+                    .all(|o| back(o) >= 3 && back(o) >= best.saturating_mul(10));
+                if best <= self.headers / 100 && others_ok {
+                    Ok((sorted[0], true))
+                } else {
+                    Err(many.to_vec())
+                }
+            }
+        }
+    }
+}
+
+/// The option value for an order, as the user types it.
+pub fn name(o: DateOrder) -> &'static str {
+    match o {
+        DateOrder::Dmy => "dmy",
+        DateOrder::Mdy => "mdy",
+        DateOrder::Ymd => "ymd",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evidence(dates: &[[u32; 3]], digits: [u8; 3]) -> Evidence {
+        let mut e = Evidence::default();
+        for (i, d) in dates.iter().enumerate() {
+            e.add(*d, digits, i as u64 + 1);
+        }
+        e
+    }
+
+    #[test]
+    fn one_day_over_twelve_decides() {
+        let e = evidence(&[[1, 1, 19], [20, 1, 19], [10, 6, 20]], [2, 2, 2]);
+        assert_eq!(e.decide(), Ok((DateOrder::Dmy, false)));
+        let e = evidence(&[[1, 1, 2019], [1, 20, 2019]], [2, 2, 4]);
+        assert_eq!(e.decide(), Ok((DateOrder::Mdy, false)));
+    }
+
+    #[test]
+    fn small_days_stay_ambiguous() {
+        let e = evidence(&[[1, 2, 2019], [3, 4, 2019], [5, 6, 2019]], [2, 2, 4]);
+        assert_eq!(e.decide(), Err(vec![DateOrder::Dmy, DateOrder::Mdy]));
+    }
+
+    #[test]
+    fn two_digit_year_first_only_when_nothing_else_fits() {
+        // whatstk's lorem.txt: [15-01-20 ...] is 15 January 2020, not 20 January 2015.
+        let mut dates = Vec::new();
+        for m in 1..=6 {
+            for d in [2, 9, 15, 22, 28] {
+                dates.push([d, m, 20]);
+            }
+        }
+        let e = evidence(&dates, [2, 2, 2]);
+        assert_eq!(e.possible(), vec![DateOrder::Dmy]);
+        assert_eq!(e.decide(), Ok((DateOrder::Dmy, false)));
+        // Year first with two digits only when nothing else fits.
+        let e = evidence(&[[30, 2, 15], [30, 2, 16]], [2, 2, 2]);
+        assert_eq!(e.decide(), Ok((DateOrder::Ymd, false)));
+    }
+
+    #[test]
+    fn a_decisive_sequence_settles_day_and_month() {
+        // Day first: 1, 5, 9 February, 3, 7, 11 March, 2, 6 April, 1 May. Month first would jump
+        // from September back to March, from November back to February, and so on.
+        let dates = [[1, 2, 20], [5, 2, 20], [9, 2, 20], [3, 3, 20], [7, 3, 20], [11, 3, 20], [2, 4, 20], [6, 4, 20], [1, 5, 20]];
+        let e = evidence(&dates, [1, 1, 2]);
+        assert_eq!(e.possible(), vec![DateOrder::Dmy, DateOrder::Mdy]);
+        assert_eq!(e.decide(), Ok((DateOrder::Dmy, true)));
+        // Two orders that both run in sequence stay ambiguous.
+        let e = evidence(&[[1, 2, 20], [1, 3, 20], [2, 3, 20]], [1, 1, 2]);
+        assert!(e.decide().is_err());
+    }
+
+    #[test]
+    fn leap_days_and_four_digit_years() {
+        assert_eq!(ymd(DateOrder::Dmy, [29, 2, 2024], [2, 1, 4]), Some((2024, 2, 29)));
+        assert_eq!(ymd(DateOrder::Dmy, [29, 2, 2023], [2, 1, 4]), None);
+        assert_eq!(ymd(DateOrder::Ymd, [2019, 1, 20], [4, 2, 2]), Some((2019, 1, 20)));
+        assert_eq!(ymd(DateOrder::Dmy, [2019, 1, 20], [4, 2, 2]), None);
+    }
+}
