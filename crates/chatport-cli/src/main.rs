@@ -226,7 +226,9 @@ fn import(plan: ImportPlan) -> std::io::Result<u8> {
     let fail = |e: ImportError, format: Format| -> std::io::Result<u8> {
         match format {
             Format::Human => eprintln!("chatport: {e}"),
-            Format::Json => print_json(&serde_json::json!({ "error": e.to_string(), "exit": e.exit_code() }))?,
+            Format::Json => {
+                print_json(&serde_json::json!({ "error": e.to_string(), "exit": e.exit_code() }))?
+            }
         }
         Ok(e.exit_code())
     };
@@ -265,7 +267,11 @@ fn import(plan: ImportPlan) -> std::io::Result<u8> {
             use std::sync::atomic::Ordering;
             while !done.load(Ordering::Relaxed) {
                 let r = read.load(Ordering::Relaxed).min(total);
-                eprint!("\rimporting: {:5.1}% of {} MiB", r as f64 * 100.0 / total as f64, total >> 20);
+                eprint!(
+                    "\rimporting: {:5.1}% of {} MiB",
+                    r as f64 * 100.0 / total as f64,
+                    total >> 20
+                );
                 std::thread::sleep(std::time::Duration::from_millis(250));
             }
             eprint!("\r\x1b[K");
@@ -280,7 +286,9 @@ fn import(plan: ImportPlan) -> std::io::Result<u8> {
         Ok(report) => {
             match plan.report {
                 Format::Human => print!("{report}"),
-                Format::Json => print_json(&serde_json::to_value(&report).map_err(std::io::Error::other)?)?,
+                Format::Json => {
+                    print_json(&serde_json::to_value(&report).map_err(std::io::Error::other)?)?
+                }
             }
             Ok(EXIT_VALID)
         }

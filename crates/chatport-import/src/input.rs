@@ -233,7 +233,8 @@ impl Input {
     pub fn peek(&self, name: &str, n: usize) -> Result<Vec<u8>, ImportError> {
         self.read_entry(name, |r| {
             let mut buf = vec![0u8; n];
-            let got = read_up_to(r, &mut buf).map_err(|e| ImportError::io_shown(self.display(name), e))?;
+            let got = read_up_to(r, &mut buf)
+                .map_err(|e| ImportError::io_shown(self.display(name), e))?;
             buf.truncate(got);
             Ok(buf)
         })

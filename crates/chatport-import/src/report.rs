@@ -117,7 +117,12 @@ impl std::fmt::Display for ImportReport {
             .iter()
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
-        writeln!(f, "  messages:      {} ({})", self.messages, kinds.join(", "))?;
+        writeln!(
+            f,
+            "  messages:      {} ({})",
+            self.messages,
+            kinds.join(", ")
+        )?;
         if !self.attachments.is_empty() {
             let a: Vec<String> = self
                 .attachments
@@ -140,7 +145,11 @@ impl std::fmt::Display for ImportReport {
                     writeln!(f, "      at {e}")?;
                 }
                 if g.count > g.examples.len() as u64 {
-                    writeln!(f, "      ... and {} more", g.count - g.examples.len() as u64)?;
+                    writeln!(
+                        f,
+                        "      ... and {} more",
+                        g.count - g.examples.len() as u64
+                    )?;
                 }
             }
         }

@@ -108,13 +108,13 @@ impl Sink {
                 )));
             }
         }
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            if !parent.is_dir() {
-                return Err(ImportError::Usage(format!(
-                    "{}: the folder for the output does not exist",
-                    parent.display()
-                )));
-            }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && !parent.is_dir()
+        {
+            return Err(ImportError::Usage(format!(
+                "{}: the folder for the output does not exist",
+                parent.display()
+            )));
         }
         let tmp_path = sibling(path, "tmp");
         let spool_path = sibling(path, "spool");
@@ -235,7 +235,16 @@ impl Sink {
             macro_rules! fill {
                 ($($f:ident),*) => { $( if known.$f.is_none() { known.$f = a.$f; } )* };
             }
-            fill!(platform_id, handle, phone, email, bot, is_self, deleted, avatar);
+            fill!(
+                platform_id,
+                handle,
+                phone,
+                email,
+                bot,
+                is_self,
+                deleted,
+                avatar
+            );
             for (k, v) in a.extensions {
                 known.extensions.entry(k).or_insert(v);
             }
@@ -269,8 +278,7 @@ impl Sink {
                 c.id
             )));
         }
-        self.body_mut()?
-            .declare(&c.id, RecordType::Conversation)?;
+        self.body_mut()?.declare(&c.id, RecordType::Conversation)?;
         self.conversation_index
             .insert(c.id.clone(), self.conversations.len());
         self.conversations.push(c);
@@ -330,25 +338,25 @@ impl Sink {
         };
         let st = &mut self.stats[ci];
         st.messages += 1;
-        if let Some(t) = &m.time {
-            if !st.mixed {
-                match (&st.first, &st.last) {
-                    (None, _) | (_, None) => {
-                        st.first = Some(t.clone());
-                        st.last = Some(t.clone());
-                    }
-                    (Some(f), Some(l)) => match (compare(t, f), compare(t, l)) {
-                        (Some(a), Some(b)) => {
-                            if a == Ordering::Less {
-                                st.first = Some(t.clone());
-                            }
-                            if b == Ordering::Greater {
-                                st.last = Some(t.clone());
-                            }
-                        }
-                        _ => st.mixed = true,
-                    },
+        if let Some(t) = &m.time
+            && !st.mixed
+        {
+            match (&st.first, &st.last) {
+                (None, _) | (_, None) => {
+                    st.first = Some(t.clone());
+                    st.last = Some(t.clone());
                 }
+                (Some(f), Some(l)) => match (compare(t, f), compare(t, l)) {
+                    (Some(a), Some(b)) => {
+                        if a == Ordering::Less {
+                            st.first = Some(t.clone());
+                        }
+                        if b == Ordering::Greater {
+                            st.last = Some(t.clone());
+                        }
+                    }
+                    _ => st.mixed = true,
+                },
             }
         }
         self.report.messages += 1;
@@ -394,10 +402,10 @@ impl Sink {
                 if let Some(p) = dest.parent() {
                     std::fs::create_dir_all(p).map_err(|e| ImportError::io(p, e))?;
                 }
-                let mut out = BufWriter::new(
-                    File::create(&dest).map_err(|e| ImportError::io(&dest, e))?,
-                );
-                let r = input.read_entry(entry, |r| copy_hashed(r, &mut out, &input.display(entry)))?;
+                let mut out =
+                    BufWriter::new(File::create(&dest).map_err(|e| ImportError::io(&dest, e))?);
+                let r =
+                    input.read_entry(entry, |r| copy_hashed(r, &mut out, &input.display(entry)))?;
                 out.flush().map_err(|e| ImportError::io(&dest, e))?;
                 r
             }
@@ -406,7 +414,11 @@ impl Sink {
                     .compression_method(zip::CompressionMethod::Stored)
                     .last_modified_time(zip::DateTime::default())
                     .unix_permissions(0o644)
-                    .large_file(input.entry(entry).is_some_and(|e| e.size >= u32::MAX as u64));
+                    .large_file(
+                        input
+                            .entry(entry)
+                            .is_some_and(|e| e.size >= u32::MAX as u64),
+                    );
                 z.start_file(path.as_str(), opts)
                     .map_err(|e| ImportError::Io {
                         path: self.tmp_path.display().to_string(),
@@ -441,7 +453,8 @@ impl Sink {
                     "a media file the export names is not in it; kept as a missing attachment",
                     location(),
                 );
-                let mut a = Attachment::missing(kind, Some(format!("not in the export: {relative}")));
+                let mut a =
+                    Attachment::missing(kind, Some(format!("not in the export: {relative}")));
                 a.original_name = Some(relative.rsplit('/').next().unwrap_or(relative).to_owned());
                 Ok(a)
             }
@@ -499,13 +512,15 @@ impl Sink {
         let media = std::mem::replace(&mut self.media, Media::None);
         match media {
             Media::None => {
-                let f = File::create(&self.tmp_path).map_err(|e| ImportError::io(&self.tmp_path, e))?;
+                let f =
+                    File::create(&self.tmp_path).map_err(|e| ImportError::io(&self.tmp_path, e))?;
                 let mut w = BufWriter::with_capacity(1 << 20, f);
                 self.assemble(&mut w)?;
                 let f = w
                     .into_inner()
                     .map_err(|e| ImportError::io(&self.tmp_path, e.into_error()))?;
-                f.sync_all().map_err(|e| ImportError::io(&self.tmp_path, e))?;
+                f.sync_all()
+                    .map_err(|e| ImportError::io(&self.tmp_path, e))?;
             }
             Media::Dir(root) => {
                 let p = root.join(chatport_validate::ARCHIVE_NAME);
@@ -620,8 +635,7 @@ impl Drop for Sink {
 }
 
 /// The `missing_reason` of media that the export holds but a `.jsonl` output cannot carry.
-pub const NOT_COPIED: &str =
-    "not copied: the archive was written as a single .jsonl file; import into a bundle to keep media";
+pub const NOT_COPIED: &str = "not copied: the archive was written as a single .jsonl file; import into a bundle to keep media";
 
 fn unreachable_none() -> (u64, String) {
     (0, String::new())

@@ -6,6 +6,13 @@ pub(crate) fn sniff(_input: &Input) -> bool {
     false
 }
 
-pub(crate) fn import(input: &Input, _options: &ImportOptions, _sink: &mut Sink) -> Result<(), ImportError> {
-    Err(ImportError::Usage(format!("{}: the slack importer is not written yet", input.path().display())))
+pub(crate) fn import(
+    input: &Input,
+    _options: &ImportOptions,
+    _sink: &mut Sink,
+) -> Result<(), ImportError> {
+    Err(ImportError::Usage(format!(
+        "{}: the slack importer is not written yet",
+        input.path().display()
+    )))
 }

@@ -18,9 +18,9 @@ pub struct Zone {
 impl Zone {
     /// Resolves an IANA zone name from the bundled database.
     pub fn new(name: &str) -> Result<Zone, String> {
-        let tz = jiff::tz::db()
-            .get(name)
-            .map_err(|_| format!("--tz {name:?} is not an IANA time zone name (e.g. Europe/Berlin)"))?;
+        let tz = jiff::tz::db().get(name).map_err(|_| {
+            format!("--tz {name:?} is not an IANA time zone name (e.g. Europe/Berlin)")
+        })?;
         Ok(Zone {
             name: name.to_owned(),
             tz,
@@ -153,9 +153,14 @@ mod tests {
             instant_text("2020-09-24T19:03:45.123+03:00").unwrap().at,
             "2020-09-24T19:03:45.123+03:00"
         );
-        assert_eq!(instant_text("2020-09-24T16:03:45Z").unwrap().at, "2020-09-24T16:03:45Z");
         assert_eq!(
-            instant_text("2020-09-24T16:03:45.1234567+00:00").unwrap().at,
+            instant_text("2020-09-24T16:03:45Z").unwrap().at,
+            "2020-09-24T16:03:45Z"
+        );
+        assert_eq!(
+            instant_text("2020-09-24T16:03:45.1234567+00:00")
+                .unwrap()
+                .at,
             "2020-09-24T16:03:45.123456700Z"
         );
         assert!(instant_text("2020-09-24T16:03:45").is_none());

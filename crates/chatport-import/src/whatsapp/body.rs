@@ -239,7 +239,10 @@ pub fn parse(body: &str) -> Body {
         });
         return b;
     }
-    if let Some((word, kind)) = IOS_OMITTED.iter().find(|(w, _)| w.eq_ignore_ascii_case(whole)) {
+    if let Some((word, kind)) = IOS_OMITTED
+        .iter()
+        .find(|(w, _)| w.eq_ignore_ascii_case(whole))
+    {
         let _ = word;
         b.media.push(Media {
             kind: *kind,
@@ -270,7 +273,10 @@ pub fn parse(body: &str) -> Body {
     if let Some(open) = whole.rfind('<') {
         let tail = &whole[open..];
         if let Some(inner) = tail.strip_prefix('<').and_then(|t| t.strip_suffix('>')) {
-            let sep = inner.find(": ").map(|i| (i, 2)).or_else(|| inner.find('：').map(|i| (i, '：'.len_utf8())));
+            let sep = inner
+                .find(": ")
+                .map(|i| (i, 2))
+                .or_else(|| inner.find('：').map(|i| (i, '：'.len_utf8())));
             if let Some((i, n)) = sep {
                 let word = &inner[..i];
                 let file = inner[i + n..].trim();
@@ -369,15 +375,16 @@ fn location(s: &str) -> Option<Location> {
         url: Some(url.to_owned()),
         live_seconds: None,
     };
-    if let Some(q) = url.split_once("q=").map(|(_, q)| q.split('&').next().unwrap_or(q)) {
-        if let Some((la, lo)) = q.split_once(',') {
-            if let (Ok(la), Ok(lo)) = (la.parse::<f64>(), lo.parse::<f64>()) {
-                if (-90.0..=90.0).contains(&la) && (-180.0..=180.0).contains(&lo) {
-                    loc.latitude = Some(la);
-                    loc.longitude = Some(lo);
-                }
-            }
-        }
+    if let Some(q) = url
+        .split_once("q=")
+        .map(|(_, q)| q.split('&').next().unwrap_or(q))
+        && let Some((la, lo)) = q.split_once(',')
+        && let (Ok(la), Ok(lo)) = (la.parse::<f64>(), lo.parse::<f64>())
+        && (-90.0..=90.0).contains(&la)
+        && (-180.0..=180.0).contains(&lo)
+    {
+        loc.latitude = Some(la);
+        loc.longitude = Some(lo);
     }
     Some(loc)
 }
@@ -535,14 +542,26 @@ pub fn system(line: &str) -> System {
         .strip_suffix(" changed the group description")
         .or_else(|| s.strip_suffix(" deleted the group description"))
     {
-        set(&mut sys, EventKind::DescriptionChanged, "changed_description");
+        set(
+            &mut sys,
+            EventKind::DescriptionChanged,
+            "changed_description",
+        );
         sys.actor = Some(who.to_owned());
     } else if s.contains("security code") && s.contains("changed") {
-        set(&mut sys, EventKind::SecurityCodeChanged, "security_code_changed");
+        set(
+            &mut sys,
+            EventKind::SecurityCodeChanged,
+            "security_code_changed",
+        );
     } else if s.contains("changed their phone number") || s.contains(" changed to +") {
         set(&mut sys, EventKind::NumberChanged, "number_changed");
     } else if s.contains("disappearing messages") || s.contains("Disappearing messages") {
-        set(&mut sys, EventKind::DisappearingTimer, "disappearing_messages");
+        set(
+            &mut sys,
+            EventKind::DisappearingTimer,
+            "disappearing_messages",
+        );
     } else if let Some(who) = s.strip_suffix(" pinned a message") {
         set(&mut sys, EventKind::Pinned, "pinned");
         sys.actor = Some(who.to_owned());
@@ -554,7 +573,10 @@ pub fn system(line: &str) -> System {
         set(&mut sys, EventKind::Added, "added");
         sys.actor = Some(who.to_owned());
         sys.targets = names(whom);
-    } else if let Some((who, _)) = s.split_once(" hat die Gruppe ").filter(|_| s.ends_with(" erstellt")) {
+    } else if let Some((who, _)) = s
+        .split_once(" hat die Gruppe ")
+        .filter(|_| s.ends_with(" erstellt"))
+    {
         set(&mut sys, EventKind::Created, "created_group");
         sys.actor = Some(who.to_owned());
     } else if let Some((who, _)) = s.split_once(" creó el grupo") {
@@ -574,9 +596,15 @@ mod tests {
         assert_eq!(b.media[0].kind, AttachmentKind::Image);
         assert_eq!(b.text, None);
         let b = parse("Look \u{200E}<Anhang: 00000002-VIDEO-2019.mp4>");
-        assert_eq!((b.media[0].kind, b.text.as_deref()), (AttachmentKind::Video, Some("Look")));
+        assert_eq!(
+            (b.media[0].kind, b.text.as_deref()),
+            (AttachmentKind::Video, Some("Look"))
+        );
         let b = parse("PTT-20241202-WA0002.opus (file attached)\nlisten");
-        assert_eq!((b.media[0].kind, b.text.as_deref()), (AttachmentKind::Voice, Some("listen")));
+        assert_eq!(
+            (b.media[0].kind, b.text.as_deref()),
+            (AttachmentKind::Voice, Some("listen"))
+        );
         let b = parse(".jpg (ファイル添付)");
         assert_eq!(b.media[0].file.as_deref(), Some(".jpg"));
         let b = parse("<media omitted>");
@@ -590,13 +618,19 @@ mod tests {
 
     #[test]
     fn deleted_edited_poll_location() {
-        assert_eq!(parse("This message was deleted").deleted.as_deref(), Some("This message was deleted"));
+        assert_eq!(
+            parse("This message was deleted").deleted.as_deref(),
+            Some("This message was deleted")
+        );
         let b = parse("see you \u{200E}<This message was edited>");
         assert!(b.edited);
         assert_eq!(b.text.as_deref(), Some("see you"));
         let b = parse("POLL:\nLunch?\nOPTION: Pizza (2 votes)\nOPTION: Sushi (0 votes)");
         let p = b.poll.unwrap();
-        assert_eq!((p.question.as_str(), p.options.len(), p.options[0].votes), ("Lunch?", 2, Some(2)));
+        assert_eq!(
+            (p.question.as_str(), p.options.len(), p.options[0].votes),
+            ("Lunch?", 2, Some(2))
+        );
         let b = parse("location: https://maps.google.com/?q=52.52,13.405");
         let l = b.location.unwrap();
         assert_eq!((l.latitude, l.longitude), (Some(52.52), Some(13.405)));
@@ -605,11 +639,21 @@ mod tests {
     #[test]
     fn system_lines() {
         let s = system("Loris created group “WhatsApp Chat Parser Example”");
-        assert_eq!((s.kind, s.actor.as_deref(), s.new_value.as_deref()), (EventKind::Created, Some("Loris"), Some("WhatsApp Chat Parser Example")));
+        assert_eq!(
+            (s.kind, s.actor.as_deref(), s.new_value.as_deref()),
+            (
+                EventKind::Created,
+                Some("Loris"),
+                Some("WhatsApp Chat Parser Example")
+            )
+        );
         let s = system("Sarah added Mom, Dad, Jake");
         assert_eq!(s.targets, vec!["Mom", "Dad", "Jake"]);
         assert_eq!(system("Bob left").kind, EventKind::Left);
-        assert_eq!(system("Alice's security code with Bob changed. Tap to learn more.").kind, EventKind::SecurityCodeChanged);
+        assert_eq!(
+            system("Alice's security code with Bob changed. Tap to learn more.").kind,
+            EventKind::SecurityCodeChanged
+        );
         assert_eq!(system("Something new happened").kind, EventKind::Other);
     }
 }

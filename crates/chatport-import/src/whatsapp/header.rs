@@ -82,7 +82,12 @@ pub fn is_format_char(c: char) -> bool {
 
 /// True for spaces as WhatsApp writes them between header parts.
 fn is_space(c: char) -> bool {
-    c == ' ' || c == '\u{00A0}' || c == '\u{202F}' || c == '\u{2009}' || c == '\u{2007}' || (c.is_whitespace() && c != '\n' && c != '\r')
+    c == ' '
+        || c == '\u{00A0}'
+        || c == '\u{202F}'
+        || c == '\u{2009}'
+        || c == '\u{2007}'
+        || (c.is_whitespace() && c != '\n' && c != '\r')
 }
 
 struct Cursor<'a> {
@@ -184,7 +189,10 @@ impl<'a> Cursor<'a> {
                 }
             }
             if t.contains(' ') {
-                let mut probe = Cursor { s: self.s, i: self.i };
+                let mut probe = Cursor {
+                    s: self.s,
+                    i: self.i,
+                };
                 let ok = t.split(' ').enumerate().all(|(k, part)| {
                     (k == 0 || probe.spaces() > 0) && {
                         let r = &probe.s[probe.i..];
@@ -229,11 +237,21 @@ pub fn parse(line: &str) -> Option<Header<'_>> {
     if !matches!(dsep, '/' | '.' | '-') {
         return None;
     }
+    // Korean and Hungarian write "2024. 1. 15.": spaces after dots, and a final dot.
+    if dsep == '.' {
+        c.spaces();
+    }
     let (n2, d2) = c.number(2)?;
     if !c.eat(dsep) {
         return None;
     }
+    if dsep == '.' {
+        c.spaces();
+    }
     let (n3, d3) = c.number(4)?;
+    if dsep == '.' && d1 == 4 {
+        c.eat('.');
+    }
     // Some locales end the date with a dot ("13.6.2018." is not seen, but "2018. 6. 13." is).
     let after_date = c.i;
     let comma = c.eat(',') || c.eat('،');
@@ -241,10 +259,8 @@ pub fn parse(line: &str) -> Option<Header<'_>> {
     if !comma && sp == 0 {
         return None;
     }
-    if c.eat_str("klo") {
-        if c.spaces() == 0 {
-            return None;
-        }
+    if c.eat_str("klo") && c.spaces() == 0 {
+        return None;
     }
     let _ = after_date;
     let pre = c.meridiem();
@@ -329,19 +345,31 @@ mod tests {
     #[test]
     fn android_ios_legacy() {
         let h = p("12/9/20, 23:55 - Bob: hello");
-        assert_eq!((h.n, h.style, h.rest), ([12, 9, 20], Style::Dash, "Bob: hello"));
+        assert_eq!(
+            (h.n, h.style, h.rest),
+            ([12, 9, 20], Style::Dash, "Bob: hello")
+        );
         assert_eq!(h.original, "12/9/20, 23:55");
         let h = p("[20.06.19, 15:58:47] Loris added Emily");
-        assert_eq!((h.second, h.style, h.rest), (Some(47), Style::Bracket, "Loris added Emily"));
+        assert_eq!(
+            (h.second, h.style, h.rest),
+            (Some(47), Style::Bracket, "Loris added Emily")
+        );
         let h = p("09/12/2012 17:03:48: Sender: msg");
         assert_eq!((h.style, h.rest), (Style::Colon, "Sender: msg"));
     }
 
     #[test]
     fn twelve_hour_forms() {
-        assert_eq!(p("[13/11/2025, 12:25:55\u{202F}PM] A: x").hour24(), Some(12));
+        assert_eq!(
+            p("[13/11/2025, 12:25:55\u{202F}PM] A: x").hour24(),
+            Some(12)
+        );
         assert_eq!(p("[13/11/2025, 12:25:55\u{202F}AM] A: x").hour24(), Some(0));
-        assert_eq!(p("01/30/2019, 08:49 p.\u{00A0}m. - J: x").hour24(), Some(20));
+        assert_eq!(
+            p("01/30/2019, 08:49 p.\u{00A0}m. - J: x").hour24(),
+            Some(20)
+        );
         assert_eq!(p("01/01/2019, 00:08 a. m. - J: x").hour24(), Some(0));
         assert_eq!(p("2023-12-20, 5:46 p.m. - J: x").hour24(), Some(17));
         assert_eq!(p("[2022/7/21 下午05:11:12] J: x").hour24(), Some(17));
@@ -355,6 +383,8 @@ mod tests {
         assert_eq!(h.n, [5, 5, 2017]);
         let h = p("13.6.2018 klo 21.25.15 - Matti: moi");
         assert_eq!((h.hour, h.minute, h.second), (21, 25, Some(15)));
+        let h = p("2024. 1. 15. 오후 3:05 - 민수: 안녕");
+        assert_eq!((h.n, h.hour24()), ([2024, 1, 15], Some(15)));
         let h = p("١٢/٠٩/٢٠, ١١:٠٥ م - علي: مرحبا");
         assert_eq!((h.n, h.hour24()), ([12, 9, 20], Some(23)));
     }

@@ -22,8 +22,7 @@ use crate::times;
 use crate::{ImportError, ImportOptions, Input, Sink};
 use chatport_model::ids::derive_id;
 use chatport_model::{
-    Account, Attachment, Conversation, ConversationKind, Deletion, Edit, Event, EventKind,
-    Message,
+    Account, Attachment, Conversation, ConversationKind, Deletion, Edit, Event, EventKind, Message,
 };
 use header::{Header, Style};
 use std::collections::HashMap;
@@ -73,7 +72,11 @@ pub(crate) fn sniff(input: &Input) -> bool {
         return false;
     };
     let lower = entry.to_ascii_lowercase();
-    if lower.ends_with(".md") || lower.ends_with(".json") || lower.ends_with(".csv") || lower.ends_with(".html") {
+    if lower.ends_with(".md")
+        || lower.ends_with(".json")
+        || lower.ends_with(".csv")
+        || lower.ends_with(".html")
+    {
         return false;
     }
     let Ok(head) = input.peek(&entry, 8192) else {
@@ -81,7 +84,10 @@ pub(crate) fn sniff(input: &Input) -> bool {
     };
     let text = String::from_utf8_lossy(&head);
     let mut lines = text.lines().map(|l| l.trim_end_matches('\r'));
-    let Some(first) = lines.by_ref().find(|l| !l.trim_start_matches('\u{FEFF}').trim().is_empty()) else {
+    let Some(first) = lines
+        .by_ref()
+        .find(|l| !l.trim_start_matches('\u{FEFF}').trim().is_empty())
+    else {
         return false;
     };
     let Some(h) = header::parse(first) else {
@@ -102,7 +108,7 @@ pub(crate) fn sniff(input: &Input) -> bool {
 fn title(input: &Input, entry: &str) -> Option<String> {
     let file = entry.rsplit('/').next().unwrap_or(entry);
     let from = if file == "_chat.txt" || input.is_single_file() && file.starts_with('_') {
-        let container = if entry.contains('/') {
+        if entry.contains('/') {
             entry.rsplit('/').nth(1).unwrap_or_default().to_owned()
         } else {
             input
@@ -110,8 +116,7 @@ fn title(input: &Input, entry: &str) -> Option<String> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default()
-        };
-        container
+        }
     } else {
         file.to_owned()
     };
@@ -186,12 +191,15 @@ struct Scan {
     /// Per header signature: lines, evidence, first line.
     sigs: Vec<((Style, char), u64, order::Evidence, u64)>,
     first_nonempty: Option<(u64, bool)>,
+    /// Every name written as `NAME: ` after a header.
+    authors: std::collections::HashSet<String>,
 }
 
 fn scan(input: &Input, entry: &str) -> Result<Scan, ImportError> {
     let mut s = Scan {
         sigs: Vec::new(),
         first_nonempty: None,
+        authors: std::collections::HashSet::new(),
     };
     for_each_line(input, entry, |n, line, _| {
         let h = header::parse(line);
@@ -210,6 +218,11 @@ fn scan(input: &Input, entry: &str) -> Result<Scan, ImportError> {
             let e = &mut s.sigs[slot];
             e.1 += 1;
             e.2.add(h.n, h.digits, n);
+            if let (Some(a), _, _) = split_author(h.rest, None)
+                && !s.authors.contains(a)
+            {
+                s.authors.insert(a.to_owned());
+            }
         }
         Ok(())
     })?;
@@ -290,7 +303,11 @@ pub(crate) fn import(
                         .filter(|x| *x != o)
                         .map(|x| {
                             let k = order::ORDERS.iter().position(|y| *y == x).unwrap_or(0);
-                            format!("{} would go back in time {} times", order::name(x), evidence.backwards[k])
+                            format!(
+                                "{} would go back in time {} times",
+                                order::name(x),
+                                evidence.backwards[k]
+                            )
                         })
                         .collect();
                     sink.warn(
@@ -306,7 +323,9 @@ pub(crate) fn import(
                 o
             }
             Err(candidates) if candidates.is_empty() => {
-                let k = (0..3).max_by_key(|&k| std::cmp::Reverse(evidence.invalid[k])).unwrap_or(0);
+                let k = (0..3)
+                    .max_by_key(|&k| std::cmp::Reverse(evidence.invalid[k]))
+                    .unwrap_or(0);
                 let line = evidence.first_invalid[k].unwrap_or(1);
                 return Err(ImportError::invalid(
                     format!("{shown}:{line}"),
@@ -352,7 +371,10 @@ pub(crate) fn import(
     c.title = title;
     sink.conversation(c)?;
 
-    let base = entry.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or_default();
+    let base = entry
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_owned())
+        .unwrap_or_default();
     let mut st = State {
         input,
         options,
@@ -396,7 +418,7 @@ pub(crate) fn import(
             st.emit(sink, p)?;
         }
         sink.source_message();
-        let (author, body, system_style) = split_author(h.rest);
+        let (author, body, system_style) = split_author(h.rest, Some(&scan.authors));
         pending = Some(Pending {
             line: n,
             time: times::local(dt, h.second.is_some(), h.original, zone.as_ref()),
@@ -448,13 +470,21 @@ fn continuation(
 }
 
 /// Splits `AUTHOR: BODY`. A line with no `": "` (or whose would-be author holds a quotation
-/// mark, as in `X changed the subject from "a: b"`) has no author: a system line.
-fn split_author(rest: &str) -> (Option<&str>, &str, bool) {
+/// mark, as in `X changed the subject from "a: b"`) has no author: a system line, unless it
+/// starts with the name of someone who writes elsewhere in the file followed by `:` (chat-miner's
+/// `John Doe:.`).
+fn split_author<'a>(
+    rest: &'a str,
+    known: Option<&std::collections::HashSet<String>>,
+) -> (Option<&'a str>, &'a str, bool) {
     let (author, body) = match rest.find(": ") {
         Some(i) => (Some(&rest[..i]), &rest[i + 2..]),
         None => match rest.strip_suffix(':') {
             Some(a) if !a.is_empty() => (Some(a), ""),
-            _ => (None, rest),
+            _ => match (rest.find(':'), known) {
+                (Some(i), Some(k)) if k.contains(&rest[..i]) => (Some(&rest[..i]), &rest[i + 1..]),
+                _ => (None, rest),
+            },
         },
     };
     match author {
@@ -474,10 +504,16 @@ impl State<'_> {
         let id = derive_id("wa-a-", &[name]);
         let mut a = Account::new(&id, PLATFORM);
         a.display_name = Some(name.to_owned());
-        if let Some(rest) = name.strip_prefix('+') {
-            if rest.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-' || header::is_format_char(c)) {
-                a.phone = Some(name.chars().filter(|c| !header::is_format_char(*c)).collect());
-            }
+        if let Some(rest) = name.strip_prefix('+')
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ' ' || c == '-' || header::is_format_char(c))
+        {
+            a.phone = Some(
+                name.chars()
+                    .filter(|c| !header::is_format_char(*c))
+                    .collect(),
+            );
         }
         if self.options.me.as_deref() == Some(name) {
             a.is_self = Some(true);
@@ -560,13 +596,19 @@ impl State<'_> {
                 let sys = body::system(&text);
                 if matches!(
                     sys.kind,
-                    EventKind::Created | EventKind::Added | EventKind::Removed | EventKind::Left | EventKind::Joined | EventKind::Renamed
+                    EventKind::Created
+                        | EventKind::Added
+                        | EventKind::Removed
+                        | EventKind::Left
+                        | EventKind::Joined
+                        | EventKind::Renamed
                 ) {
                     self.group_events = true;
                 }
                 m.sender_name = p.author.clone();
                 let actor = sys.actor.as_deref().and_then(|a| self.known(a));
-                let targets: Vec<String> = sys.targets.iter().filter_map(|t| self.known(t)).collect();
+                let targets: Vec<String> =
+                    sys.targets.iter().filter_map(|t| self.known(t)).collect();
                 m.event = Some(Box::new(Event {
                     kind: sys.kind,
                     platform_kind: Some(sys.platform_kind.to_owned()),
@@ -617,14 +659,14 @@ impl State<'_> {
                 })
                 .collect();
         }
-        if let Some(me) = &self.options.me {
-            if !self.me_seen {
-                sink.warn(
-                    "me-not-found",
-                    &format!("--me {me:?} names nobody who wrote in this chat"),
-                    self.shown.clone(),
-                );
-            }
+        if let Some(me) = &self.options.me
+            && !self.me_seen
+        {
+            sink.warn(
+                "me-not-found",
+                &format!("--me {me:?} names nobody who wrote in this chat"),
+                self.shown.clone(),
+            );
         }
         Ok(())
     }
@@ -634,6 +676,10 @@ impl State<'_> {
 /// deletion or call markers that also start with it.
 fn is_system_body(body: &str) -> bool {
     let b = body::parse(body);
-    b.media.is_empty() && b.deleted.is_none() && b.call.is_none() && b.location.is_none() && b.poll.is_none() && !b.edited
+    b.media.is_empty()
+        && b.deleted.is_none()
+        && b.call.is_none()
+        && b.location.is_none()
+        && b.poll.is_none()
+        && !b.edited
 }
-

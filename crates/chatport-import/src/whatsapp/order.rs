@@ -105,7 +105,8 @@ impl Evidence {
             many => {
                 // Decisive sequence: the best order goes back at most once per hundred headers,
                 // every other goes back at least three times and ten times as often.
-                let back = |o: &DateOrder| self.backwards[ORDERS.iter().position(|x| x == o).unwrap_or(0)];
+                let back =
+                    |o: &DateOrder| self.backwards[ORDERS.iter().position(|x| x == o).unwrap_or(0)];
                 let mut sorted: Vec<DateOrder> = many.to_vec();
                 sorted.sort_by_key(back);
                 let best = back(&sorted[0]);
@@ -178,7 +179,17 @@ mod tests {
     fn a_decisive_sequence_settles_day_and_month() {
         // Day first: 1, 5, 9 February, 3, 7, 11 March, 2, 6 April, 1 May. Month first would jump
         // from September back to March, from November back to February, and so on.
-        let dates = [[1, 2, 20], [5, 2, 20], [9, 2, 20], [3, 3, 20], [7, 3, 20], [11, 3, 20], [2, 4, 20], [6, 4, 20], [1, 5, 20]];
+        let dates = [
+            [1, 2, 20],
+            [5, 2, 20],
+            [9, 2, 20],
+            [3, 3, 20],
+            [7, 3, 20],
+            [11, 3, 20],
+            [2, 4, 20],
+            [6, 4, 20],
+            [1, 5, 20],
+        ];
         let e = evidence(&dates, [1, 1, 2]);
         assert_eq!(e.possible(), vec![DateOrder::Dmy, DateOrder::Mdy]);
         assert_eq!(e.decide(), Ok((DateOrder::Dmy, true)));
@@ -189,9 +200,15 @@ mod tests {
 
     #[test]
     fn leap_days_and_four_digit_years() {
-        assert_eq!(ymd(DateOrder::Dmy, [29, 2, 2024], [2, 1, 4]), Some((2024, 2, 29)));
+        assert_eq!(
+            ymd(DateOrder::Dmy, [29, 2, 2024], [2, 1, 4]),
+            Some((2024, 2, 29))
+        );
         assert_eq!(ymd(DateOrder::Dmy, [29, 2, 2023], [2, 1, 4]), None);
-        assert_eq!(ymd(DateOrder::Ymd, [2019, 1, 20], [4, 2, 2]), Some((2019, 1, 20)));
+        assert_eq!(
+            ymd(DateOrder::Ymd, [2019, 1, 20], [4, 2, 2]),
+            Some((2019, 1, 20))
+        );
         assert_eq!(ymd(DateOrder::Dmy, [2019, 1, 20], [4, 2, 2]), None);
     }
 }

@@ -20,10 +20,16 @@ pub fn corpus(platform: &str) -> Option<PathBuf> {
             let mut root = PathBuf::from(root);
             if root.is_relative() {
                 // Relative to the workspace root, as .ci/run sets it.
-                root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(root);
+                root = Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../..")
+                    .join(root);
             }
             let dir = root.join(platform);
-            assert!(dir.is_dir(), "CHATPORT_CORPUS is set but {} is not a folder", dir.display());
+            assert!(
+                dir.is_dir(),
+                "CHATPORT_CORPUS is set but {} is not a folder",
+                dir.display()
+            );
             Some(dir)
         }
         None => {
