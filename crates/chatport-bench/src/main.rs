@@ -3,6 +3,10 @@
 //!
 //! `chatport-bench validate [--messages N] [--dir DIR]` generates an archive of N messages and
 //! compares `chatport_validate` with serde_json skimming the same lines into `IgnoredAny`.
+//! `chatport-bench import [--messages N]` does the same for the WhatsApp and Telegram importers
+//! (see `import.rs`).
+
+mod import;
 
 use chatport_model::{
     Account, ArchiveWriter, Attachment, AttachmentKind, Conversation, ConversationKind, Header,
@@ -61,13 +65,24 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let result = match args.get(1).map(String::as_str) {
         Some("validate") => bench_validate(&args[2..]),
+        Some("import") => import::bench_import(&args[2..]),
+        // The generated inputs alone, for profiling: generate-whatsapp|generate-telegram.
+        Some(g @ ("generate-whatsapp" | "generate-telegram")) => {
+            let n = flag(&args[2..], "--messages").unwrap_or("1000000").parse().unwrap_or(1_000_000);
+            let out = PathBuf::from(flag(&args[2..], "--out").unwrap_or("bench-input"));
+            if g == "generate-whatsapp" {
+                import::generate_whatsapp(&out, n)
+            } else {
+                import::generate_telegram(&out, n)
+            }
+        }
         Some("phase") => run_phase(&args[2..]),
         Some("generate") => {
             let n = flag(&args[2..], "--messages").unwrap_or("1000000").parse().unwrap_or(1_000_000);
             let out = PathBuf::from(flag(&args[2..], "--out").unwrap_or("bench.jsonl"));
             generate(&out, n).map(|_| ())
         }
-        _ => Err("usage: chatport-bench validate [--messages N] [--dir DIR] | generate [--messages N] [--out FILE]".to_owned()),
+        _ => Err("usage: chatport-bench validate [--messages N] [--dir DIR] | import [--messages N] [--dir DIR] [--only whatsapp|telegram] | generate [--messages N] [--out FILE]".to_owned()),
     };
     if let Err(e) = result {
         eprintln!("chatport-bench: {e}");
@@ -220,6 +235,10 @@ fn run_phase(args: &[String]) -> Result<(), String> {
         return Err("usage: chatport-bench phase skim|validate FILE".into());
     };
     let t = Instant::now();
+    if let Some(n) = import::phase(kind, file)? {
+        println!("{} {} {}", t.elapsed().as_secs_f64(), import::peak(), n);
+        return Ok(());
+    }
     let records = match kind.as_str() {
         "skim" => {
             let f = std::fs::File::open(file).map_err(|e| e.to_string())?;

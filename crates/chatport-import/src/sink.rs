@@ -512,25 +512,11 @@ impl Sink {
         let media = std::mem::replace(&mut self.media, Media::None);
         match media {
             Media::None => {
-                let f =
-                    File::create(&self.tmp_path).map_err(|e| ImportError::io(&self.tmp_path, e))?;
-                let mut w = BufWriter::with_capacity(1 << 20, f);
-                self.assemble(&mut w)?;
-                let f = w
-                    .into_inner()
-                    .map_err(|e| ImportError::io(&self.tmp_path, e.into_error()))?;
-                f.sync_all()
-                    .map_err(|e| ImportError::io(&self.tmp_path, e))?;
+                let p = self.tmp_path.clone();
+                self.assemble_file(&p)?;
             }
             Media::Dir(root) => {
-                let p = root.join(chatport_validate::ARCHIVE_NAME);
-                let f = File::create(&p).map_err(|e| ImportError::io(&p, e))?;
-                let mut w = BufWriter::with_capacity(1 << 20, f);
-                self.assemble(&mut w)?;
-                w.into_inner()
-                    .map_err(|e| ImportError::io(&p, e.into_error()))?
-                    .sync_all()
-                    .map_err(|e| ImportError::io(&p, e))?;
+                self.assemble_file(&root.join(chatport_validate::ARCHIVE_NAME))?;
             }
             Media::Zip(mut z) => {
                 let opts = zip::write::SimpleFileOptions::default()
@@ -602,7 +588,22 @@ impl Sink {
         Ok(std::mem::take(&mut self.report))
     }
 
-    fn assemble(&mut self, out: &mut dyn Write) -> Result<(), ImportError> {
+    /// Writes the archive to the file `p`: the records kept in memory, then the spool copied
+    /// file to file (in the kernel where the system can).
+    fn assemble_file(&mut self, p: &Path) -> Result<(), ImportError> {
+        let f = File::create(p).map_err(|e| ImportError::io(p, e))?;
+        let mut w = BufWriter::with_capacity(1 << 20, f);
+        self.write_top(&mut w)?;
+        let mut f = w
+            .into_inner()
+            .map_err(|e| ImportError::io(p, e.into_error()))?;
+        let mut spool =
+            File::open(&self.spool_path).map_err(|e| ImportError::io(&self.spool_path, e))?;
+        std::io::copy(&mut spool, &mut f).map_err(|e| ImportError::io(p, e))?;
+        f.sync_all().map_err(|e| ImportError::io(p, e))
+    }
+
+    fn write_top(&mut self, out: &mut dyn Write) -> Result<(), ImportError> {
         let mut w = ArchiveWriter::new(&mut *out, &self.header)?;
         for a in &self.accounts {
             w.account(a)?;
@@ -611,6 +612,11 @@ impl Sink {
             w.conversation(c)?;
         }
         w.finish()?;
+        Ok(())
+    }
+
+    fn assemble(&mut self, out: &mut dyn Write) -> Result<(), ImportError> {
+        self.write_top(out)?;
         let mut spool =
             File::open(&self.spool_path).map_err(|e| ImportError::io(&self.spool_path, e))?;
         std::io::copy(&mut spool, out).map_err(|e| ImportError::io(&self.tmp_path, e))?;

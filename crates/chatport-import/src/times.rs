@@ -30,20 +30,39 @@ impl Zone {
 
 /// Writes a civil date-time as `YYYY-MM-DDTHH:MM` (minute precision) or with `:SS`.
 pub fn civil_text(dt: DateTime, seconds: bool) -> String {
-    let mut s = String::with_capacity(19);
-    let _ = write!(
-        s,
-        "{:04}-{:02}-{:02}T{:02}:{:02}",
-        dt.year(),
-        dt.month(),
-        dt.day(),
-        dt.hour(),
-        dt.minute()
-    );
-    if seconds {
-        let _ = write!(s, ":{:02}", dt.second());
+    // By hand rather than with `write!`: importers call this once or twice per message.
+    fn two(out: &mut [u8], v: i8) {
+        let v = v.unsigned_abs();
+        out[0] = b'0' + v / 10 % 10;
+        out[1] = b'0' + v % 10;
     }
-    s
+    let mut b = *b"0000-00-00T00:00:00";
+    let y = dt.year();
+    if !(0..=9999).contains(&y) {
+        let mut s = format!(
+            "{y:04}-{:02}-{:02}T{:02}:{:02}",
+            dt.month(),
+            dt.day(),
+            dt.hour(),
+            dt.minute()
+        );
+        if seconds {
+            let _ = write!(s, ":{:02}", dt.second());
+        }
+        return s;
+    }
+    let y = y as u16;
+    b[0] = b'0' + (y / 1000) as u8;
+    b[1] = b'0' + (y / 100 % 10) as u8;
+    b[2] = b'0' + (y / 10 % 10) as u8;
+    b[3] = b'0' + (y % 10) as u8;
+    two(&mut b[5..7], dt.month());
+    two(&mut b[8..10], dt.day());
+    two(&mut b[11..13], dt.hour());
+    two(&mut b[14..16], dt.minute());
+    two(&mut b[17..19], dt.second());
+    let len = if seconds { 19 } else { 16 };
+    String::from_utf8_lossy(&b[..len]).into_owned()
 }
 
 /// A wall-clock time with no zone: `local`, or `assumed` in `zone` when the user named one.

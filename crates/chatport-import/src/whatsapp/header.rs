@@ -179,6 +179,12 @@ impl<'a> Cursor<'a> {
             ("μ.μ.", Meridiem::Pm),
         ];
         let rest = &self.s[self.i..];
+        // Most lines have no meridiem: rule them out by the first character.
+        match rest.chars().next() {
+            Some('a' | 'A' | 'p' | 'P' | '上' | '下' | '午' | '오' | 'ص' | 'م' | 'π' | 'μ') =>
+                {}
+            _ => return None,
+        }
         for (t, m) in TABLE {
             if rest.len() >= t.len() && rest.is_char_boundary(t.len()) {
                 let head = &rest[..t.len()];

@@ -1,0 +1,346 @@
+//! The import benchmark: generate a WhatsApp chat and a Telegram result.json of N messages each,
+//! then time, each in a child process of its own, the baselines (reading the WhatsApp file's
+//! lines; serde_json skimming the Telegram file from a reader into `IgnoredAny`), the imports
+//! (parse and write the archive, no validation) and the validation of what they wrote.
+
+use crate::{Rng, WORDS, flag, measure, peak_rss_kib};
+use serde::de::IgnoredAny;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+const NAMES: &[&str] = &[
+    "Ann",
+    "Ben",
+    "Carla Gómez",
+    "Dmitri",
+    "Eve 🌸",
+    "+49 151 2345678",
+    "Fatima",
+    "Grégoire",
+    "Hana 花子",
+    "Ivan",
+    "Jo",
+    "Kai",
+    "~ Lena",
+    "Mo",
+    "Nils",
+    "Olu",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+];
+
+fn text(rng: &mut Rng) -> String {
+    let n = 3 + rng.below(18) as usize;
+    let words: Vec<&str> = (0..n)
+        .map(|_| WORDS[rng.below(WORDS.len() as u64) as usize])
+        .collect();
+    words.join(" ")
+}
+
+/// Writes an Android WhatsApp export (`DD/MM/YYYY, HH:MM - `) of `messages` messages: text, now
+/// and then a second line, media left out, a deleted message or a system line.
+pub fn generate_whatsapp(path: &Path, messages: u64) -> Result<(), String> {
+    let f = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut w = BufWriter::with_capacity(1 << 20, f);
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut minute: u64 = 0;
+    for i in 0..messages {
+        if rng.below(3) == 0 {
+            minute += 1 + rng.below(30);
+        }
+        // 2015-01-01 plus the minutes so far, as "YYYY-MM-DDTHH:MM:SSZ".
+        let iso = crate::format_instant(1_420_070_400 + minute as i64 * 60);
+        let head = format!(
+            "{}/{}/{}, {} - ",
+            &iso[8..10],
+            &iso[5..7],
+            &iso[0..4],
+            &iso[11..16]
+        );
+        let r = rng.below(100);
+        let line = if i > 0 && r < 2 {
+            format!(
+                "{head}{} added {}\n",
+                NAMES[0],
+                NAMES[rng.below(20) as usize]
+            )
+        } else {
+            let who = NAMES[rng.below(NAMES.len() as u64) as usize];
+            match r {
+                2..=6 => format!("{head}{who}: <Media omitted>\n"),
+                7 => format!("{head}{who}: This message was deleted\n"),
+                8..=12 => format!("{head}{who}: {}\n{}\n", text(&mut rng), text(&mut rng)),
+                _ => format!("{head}{who}: {}\n", text(&mut rng)),
+            }
+        };
+        w.write_all(line.as_bytes()).map_err(|e| e.to_string())?;
+    }
+    w.flush().map_err(|e| e.to_string())
+}
+
+/// Writes a Telegram Desktop single-chat result.json of `messages` messages: plain and entity
+/// text, replies, edits, photos not included, stickers, and service messages.
+pub fn generate_telegram(path: &Path, messages: u64) -> Result<(), String> {
+    let f = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut w = BufWriter::with_capacity(1 << 20, f);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let io = |e: std::io::Error| e.to_string();
+    write!(
+        w,
+        "{{\n \"name\": \"Benchmark group\",\n \"type\": \"private_supergroup\",\n \"id\": 1234567890,\n \"messages\": ["
+    )
+    .map_err(io)?;
+    let start = 1_600_000_000u64;
+    for i in 0..messages {
+        let id = i + 1;
+        let unix = start + i * 7;
+        let date = crate::format_instant(unix as i64);
+        let date = date.trim_end_matches('Z');
+        let who = rng.below(NAMES.len() as u64);
+        let name = serde_json::to_string(NAMES[who as usize]).map_err(|e| e.to_string())?;
+        let sep = if i == 0 { "\n" } else { ",\n" };
+        let r = rng.below(100);
+        let body = if r < 2 {
+            format!(
+                "\"type\": \"service\",\n   \"date\": \"{date}\",\n   \"date_unixtime\": \"{unix}\",\n   \"actor\": {name},\n   \"actor_id\": \"user{}\",\n   \"action\": \"invite_members\",\n   \"members\": [{name}],\n   \"text\": \"\",\n   \"text_entities\": []",
+                1000 + who
+            )
+        } else {
+            let t = text(&mut rng);
+            let js = serde_json::to_string(&t).map_err(|e| e.to_string())?;
+            let mut extra = String::new();
+            if r < 10 && id > 1 {
+                extra.push_str(&format!(
+                    ",\n   \"reply_to_message_id\": {}",
+                    id - 1 - rng.below(id - 1).min(20)
+                ));
+            }
+            if r % 13 == 0 {
+                extra.push_str(&format!(
+                    ",\n   \"edited\": \"{date}\",\n   \"edited_unixtime\": \"{}\"",
+                    unix + 30
+                ));
+            }
+            if (10..15).contains(&r) {
+                extra.push_str(",\n   \"photo\": \"(File not included. Change data exporting settings to download.)\",\n   \"width\": 1280,\n   \"height\": 960");
+            }
+            let (text_field, entities) = if r % 7 == 0 {
+                let bold = t.split(' ').next().unwrap_or("");
+                let rest = &t[bold.len()..];
+                let bj = serde_json::to_string(bold).map_err(|e| e.to_string())?;
+                let rj = serde_json::to_string(rest).map_err(|e| e.to_string())?;
+                (
+                    format!("[{{\"type\": \"bold\", \"text\": {bj}}}, {rj}]"),
+                    format!(
+                        "[{{\"type\": \"bold\", \"text\": {bj}}}, {{\"type\": \"plain\", \"text\": {rj}}}]"
+                    ),
+                )
+            } else {
+                (
+                    js.clone(),
+                    format!("[{{\"type\": \"plain\", \"text\": {js}}}]"),
+                )
+            };
+            format!(
+                "\"type\": \"message\",\n   \"date\": \"{date}\",\n   \"date_unixtime\": \"{unix}\",\n   \"from\": {name},\n   \"from_id\": \"user{}\"{extra},\n   \"text\": {text_field},\n   \"text_entities\": {entities}",
+                1000 + who
+            )
+        };
+        write!(w, "{sep}  {{\n   \"id\": {id},\n   {body}\n  }}").map_err(io)?;
+    }
+    write!(w, "\n ]\n}}\n").map_err(io)?;
+    w.flush().map_err(io)
+}
+
+/// The child-process phases of this benchmark; returns the count each phase saw.
+pub fn phase(kind: &str, file: &str) -> Result<Option<u64>, String> {
+    Ok(Some(match kind {
+        // Baseline for WhatsApp: reading the file's lines and nothing else.
+        "wa-lines" => {
+            let f = std::fs::File::open(file).map_err(|e| e.to_string())?;
+            let mut r = BufReader::with_capacity(256 << 10, f);
+            let mut buf = Vec::with_capacity(4096);
+            let mut n = 0u64;
+            while r.read_until(b'\n', &mut buf).map_err(|e| e.to_string())? > 0 {
+                n += 1;
+                buf.clear();
+            }
+            n
+        }
+        // Baseline for Telegram: serde_json skimming the file from a reader, as jq or any
+        // streaming reader would have to.
+        "tg-skim" => {
+            let f = std::fs::File::open(file).map_err(|e| e.to_string())?;
+            let r = BufReader::with_capacity(256 << 10, f);
+            let _: IgnoredAny = serde_json::from_reader(r).map_err(|e| e.to_string())?;
+            std::fs::metadata(file).map_err(|e| e.to_string())?.len()
+        }
+        "wa-import" | "tg-import" => {
+            let platform = if kind == "wa-import" {
+                chatport_import::Platform::WhatsApp
+            } else {
+                chatport_import::Platform::Telegram
+            };
+            let out = PathBuf::from(format!("{file}.out.jsonl"));
+            let options = chatport_import::ImportOptions {
+                platform: Some(platform),
+                force: true,
+                validate: false,
+                ..Default::default()
+            };
+            let report = chatport_import::import(Path::new(file), &out, &options)
+                .map_err(|e| e.to_string())?;
+            report.messages
+        }
+        _ => return Ok(None),
+    }))
+}
+
+struct Row<'a> {
+    name: &'a str,
+    m: crate::Measured,
+}
+
+fn print_rows(rows: &[Row<'_>], mb: f64, messages: u64) {
+    println!(
+        "| phase (one thread, best of 3) | time s | MB/s (input) | messages/s | peak memory MiB |"
+    );
+    println!("|---|---|---|---|---|");
+    for r in rows {
+        println!(
+            "| {} | {:.3} | {:.0} | {:.0} | {:.1} |",
+            r.name,
+            r.m.secs,
+            mb / r.m.secs,
+            messages as f64 / r.m.secs,
+            r.m.peak_kib as f64 / 1024.0
+        );
+    }
+}
+
+/// `chatport-bench import [--messages N] [--dir DIR] [--only whatsapp|telegram]`
+pub fn bench_import(args: &[String]) -> Result<(), String> {
+    let messages: u64 = flag(args, "--messages")
+        .unwrap_or("1000000")
+        .parse()
+        .map_err(|_| "--messages takes a number")?;
+    let dir = flag(args, "--dir")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let only = flag(args, "--only");
+    if only.is_none_or(|o| o == "whatsapp") {
+        let file = dir.join(format!("chatport-bench-wa-{messages}.txt"));
+        generate_whatsapp(&file, messages)?;
+        let mb = std::fs::metadata(&file).map_err(|e| e.to_string())?.len() as f64 / 1e6;
+        println!("## WhatsApp: {messages} messages, {mb:.1} MB");
+        let lines = measure("wa-lines", &file)?;
+        let import = measure("wa-import", &file)?;
+        let out = PathBuf::from(format!("{}.out.jsonl", file.display()));
+        let validate = measure("validate", &out)?;
+        if import.records != messages {
+            return Err(format!(
+                "WhatsApp import wrote {} of {messages} messages",
+                import.records
+            ));
+        }
+        print_rows(
+            &[
+                Row {
+                    name: "read the lines (baseline)",
+                    m: lines,
+                },
+                Row {
+                    name: "chatport import (parse + write archive)",
+                    m: import,
+                },
+                Row {
+                    name: "validation of the archive written (separate pass)",
+                    m: validate,
+                },
+            ],
+            mb,
+            messages,
+        );
+        let _ = std::fs::remove_file(&file);
+        let _ = std::fs::remove_file(&out);
+        println!();
+    }
+    if only.is_none_or(|o| o == "telegram") {
+        let file = dir.join(format!("chatport-bench-tg-{messages}.json"));
+        generate_telegram(&file, messages)?;
+        let mb = std::fs::metadata(&file).map_err(|e| e.to_string())?.len() as f64 / 1e6;
+        println!("## Telegram: {messages} messages, {mb:.1} MB");
+        let skim = measure("tg-skim", &file)?;
+        let import = measure("tg-import", &file)?;
+        let out = PathBuf::from(format!("{}.out.jsonl", file.display()));
+        let validate = measure("validate", &out)?;
+        if import.records != messages {
+            return Err(format!(
+                "Telegram import wrote {} of {messages} messages",
+                import.records
+            ));
+        }
+        let ratio = import.secs / skim.secs;
+        print_rows(
+            &[
+                Row {
+                    name: "serde_json from_reader → IgnoredAny (baseline)",
+                    m: skim,
+                },
+                Row {
+                    name: "chatport import (parse + write archive)",
+                    m: import,
+                },
+                Row {
+                    name: "validation of the archive written (separate pass)",
+                    m: validate,
+                },
+            ],
+            mb,
+            messages,
+        );
+        println!();
+        println!("Telegram import time / baseline time = {ratio:.2}x (target ≤ 2x)");
+        let _ = std::fs::remove_file(&file);
+        let _ = std::fs::remove_file(&out);
+    }
+    Ok(())
+}
+
+/// Peak memory of this process, for the phase runner.
+pub fn peak() -> u64 {
+    peak_rss_kib()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_whatsapp_imports_whole_and_valid() {
+        let dir = tempfile_dir();
+        let file = dir.join("wa.txt");
+        generate_whatsapp(&file, 3_000).unwrap();
+        let out = dir.join("wa.jsonl");
+        let report = chatport_import::import(
+            &file,
+            &out,
+            &chatport_import::ImportOptions {
+                platform: Some(chatport_import::Platform::WhatsApp),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(report.messages, 3_000);
+        assert!(report.validation.unwrap().valid);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let d = std::env::temp_dir().join(format!("chatport-bench-import-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+}
