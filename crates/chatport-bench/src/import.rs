@@ -117,7 +117,7 @@ pub fn generate_telegram(path: &Path, messages: u64) -> Result<(), String> {
                     id - 1 - rng.below(id - 1).min(20)
                 ));
             }
-            if r % 13 == 0 {
+            if r.is_multiple_of(13) {
                 extra.push_str(&format!(
                     ",\n   \"edited\": \"{date}\",\n   \"edited_unixtime\": \"{}\"",
                     unix + 30
@@ -126,7 +126,7 @@ pub fn generate_telegram(path: &Path, messages: u64) -> Result<(), String> {
             if (10..15).contains(&r) {
                 extra.push_str(",\n   \"photo\": \"(File not included. Change data exporting settings to download.)\",\n   \"width\": 1280,\n   \"height\": 960");
             }
-            let (text_field, entities) = if r % 7 == 0 {
+            let (text_field, entities) = if r.is_multiple_of(7) {
                 let bold = t.split(' ').next().unwrap_or("");
                 let rest = &t[bold.len()..];
                 let bj = serde_json::to_string(bold).map_err(|e| e.to_string())?;
