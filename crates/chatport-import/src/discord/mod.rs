@@ -53,6 +53,10 @@ fn looks_like_dce(b: &[u8]) -> bool {
 /// The input's `.json` entries that may be channel exports: not inside a `*_Files` media folder
 /// (stickers in Lottie format are `.json` files there), not macOS zip debris.
 fn candidates(input: &Input) -> Vec<String> {
+    if input.is_single_file() {
+        // A single file is what the user named, whatever its ending.
+        return input.entries().iter().map(|e| e.name.clone()).collect();
+    }
     input
         .entries()
         .iter()
