@@ -133,6 +133,7 @@ fn system_kinds_and_unknown_ones() {
     assert_eq!(ev("18")["kind"], "joined");
     assert_eq!(ev("19")["kind"], "other");
     assert_eq!(ev("19")["platform_kind"], "ThreadCreated");
+    assert_eq!(ev("19")["text"], "Started a thread.", "DCE's own words are the event's");
     assert_eq!(ev("20")["kind"], "other");
     assert_eq!(ev("20")["platform_kind"], "20");
     assert_eq!(message(&msgs, "20")["text"], "Rolled a 6 for @Ann");

@@ -727,7 +727,10 @@ impl Handler for FileRun<'_, '_> {
             "GuildMemberJoin" => Some(EventKind::Joined),
             _ => Some(EventKind::Other),
         };
-        let known_event = !matches!(event_kind, None | Some(EventKind::Other));
+        // DCE writes English text of its own for the kinds it knows; for other kinds `content` is
+        // what Discord held (a bot's reply to a command, say), kept as the message's text.
+        let known_event = !matches!(event_kind, None | Some(EventKind::Other))
+            || matches!(kind.as_str(), "ThreadCreated" | "PollResult");
         if let Some(k) = event_kind {
             let mut ev = Event {
                 kind: k,
