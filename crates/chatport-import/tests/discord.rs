@@ -74,7 +74,10 @@ fn current_schema_with_every_part() {
         "dc-u-5"
     );
     assert_eq!(first["pinned"], true);
-    assert_eq!(first["edited"]["time"]["at"], "2026-06-24T19:20:00.500+07:00");
+    assert_eq!(
+        first["edited"]["time"]["at"],
+        "2026-06-24T19:20:00.500+07:00"
+    );
     // Reactions with users, a custom one with its id.
     assert_eq!(first["reactions"][0]["by"][1]["account"], "dc-u-4");
     assert_eq!(first["reactions"][1]["custom"], true);
@@ -83,7 +86,10 @@ fn current_schema_with_every_part() {
     assert_eq!(first["attachments"][0]["kind"], "voice");
     assert_eq!(first["attachments"][0]["status"], "remote");
     assert_eq!(first["attachments"][1]["kind"], "sticker");
-    assert_eq!(first["embeds"][0]["image"]["url"], "https://example.org/i.png");
+    assert_eq!(
+        first["embeds"][0]["image"]["url"],
+        "https://example.org/i.png"
+    );
     assert_eq!(first["embeds"][0]["image"]["width"], 800);
     let reply = message(&msgs, "1002");
     assert_eq!(reply["reply_to"]["message"], first["id"]);
@@ -133,7 +139,11 @@ fn system_kinds_and_unknown_ones() {
     assert_eq!(ev("18")["kind"], "joined");
     assert_eq!(ev("19")["kind"], "other");
     assert_eq!(ev("19")["platform_kind"], "ThreadCreated");
-    assert_eq!(ev("19")["text"], "Started a thread.", "DCE's own words are the event's");
+    assert_eq!(
+        ev("19")["text"],
+        "Started a thread.",
+        "DCE's own words are the event's"
+    );
     assert_eq!(ev("20")["kind"], "other");
     assert_eq!(ev("20")["platform_kind"], "20");
     assert_eq!(message(&msgs, "20")["text"], "Rolled a 6 for @Ann");
@@ -188,9 +198,16 @@ fn partitions_join_in_part_order() {
     assert_eq!(conversations(&imp).len(), 1);
     let order: Vec<(u64, String)> = msgs
         .iter()
-        .map(|m| (m["ordinal"].as_u64().unwrap(), m["text"].as_str().unwrap().to_owned()))
+        .map(|m| {
+            (
+                m["ordinal"].as_u64().unwrap(),
+                m["text"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
-    let want: Vec<(u64, String)> = (1..=10).map(|p| (p, format!("message of part {p}"))).collect();
+    let want: Vec<(u64, String)> = (1..=10)
+        .map(|p| (p, format!("message of part {p}")))
+        .collect();
     assert_eq!(order, want, "part 10 comes after part 9, not after part 1");
     insta::assert_snapshot!("partitioned", common::snapshot_text(&imp.archive));
 }
@@ -212,22 +229,41 @@ fn guild_folder_with_threads_and_media() {
     let imp = fixture("guild_folder");
     let convs = conversations(&imp);
     let ids: Vec<&str> = convs.iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["dc-c-800", "dc-c-801", "dc-c-803"], "channels before threads");
+    assert_eq!(
+        ids,
+        ["dc-c-800", "dc-c-801", "dc-c-803"],
+        "channels before threads"
+    );
     assert_eq!(convs[1]["kind"], "thread");
     assert_eq!(convs[1]["parent"], "dc-c-800");
     assert!(convs[2].get("parent").is_none());
     assert_eq!(convs[2]["extensions"]["com.discord"]["categoryId"], "899");
     let msgs = imp.messages();
     // The thread's starter refers to the parent channel's message, written before it.
-    assert_eq!(message(&msgs, "2101")["reply_to"]["message"], "dc-m-800-2001");
+    assert_eq!(
+        message(&msgs, "2101")["reply_to"]["message"],
+        "dc-m-800-2001"
+    );
     assert_eq!(message(&msgs, "2101")["event"]["platform_kind"], "21");
     // The Lottie sticker .json in the media folder and notes.json are not channel exports.
-    assert_eq!(imp.report.warnings.iter().filter(|w| w.code == "not-a-channel-export").count(), 1);
+    assert_eq!(
+        imp.report
+            .warnings
+            .iter()
+            .filter(|w| w.code == "not-a-channel-export")
+            .count(),
+        1
+    );
     // A .jsonl output cannot carry media: not copied; the absent file is missing with a warning.
     let att = &message(&msgs, "2001")["attachments"];
     assert_eq!(att[0]["status"], "missing");
     assert_eq!(att[0]["original_name"], "photo.png");
-    assert!(imp.report.warnings.iter().any(|w| w.code == "media-not-in-export"));
+    assert!(
+        imp.report
+            .warnings
+            .iter()
+            .any(|w| w.code == "media-not-in-export")
+    );
     insta::assert_snapshot!("guild_folder", common::snapshot_text(&imp.archive));
 }
 
@@ -242,7 +278,10 @@ fn bundle_copies_local_media() {
     assert_eq!(photo["size"], 73);
     let copied = imp.out.join(photo["path"].as_str().unwrap());
     assert_eq!(std::fs::read(copied).unwrap().len(), 73);
-    assert_eq!(m["attachments"][1]["status"], "missing", "gone.pdf is not in the export");
+    assert_eq!(
+        m["attachments"][1]["status"], "missing",
+        "gone.pdf is not in the export"
+    );
     assert_eq!(m["attachments"][2]["kind"], "sticker");
     assert_eq!(m["attachments"][2]["status"], "present");
     assert_eq!(m["embeds"][0]["image"]["status"], "present");
@@ -267,8 +306,11 @@ fn zip_of_a_folder_imports_like_the_folder() {
     names.sort();
     names.reverse(); // the zip's own order must not matter
     for n in names {
-        z.start_file(format!("export/{n}"), zip::write::SimpleFileOptions::default())
-            .unwrap();
+        z.start_file(
+            format!("export/{n}"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
         z.write_all(&std::fs::read(src.join(&n)).unwrap()).unwrap();
     }
     z.finish().unwrap();
@@ -396,7 +438,11 @@ fn corpus_imports_with_every_message_accounted() {
         assert_eq!(r.source_messages, counted, "{}", f.display());
         assert_eq!(r.messages + r.skipped_total(), counted, "{}", f.display());
         // Within one export, the only skips are repeated message ids.
-        assert!(r.skipped.iter().all(|s| s.code == "duplicate-message"), "{}", f.display());
+        assert!(
+            r.skipped.iter().all(|s| s.code == "duplicate-message"),
+            "{}",
+            f.display()
+        );
         assert_eq!(imp.messages().len() as u64, r.messages);
         eprintln!(
             "{}: {counted} counted, {} written, {} skipped",

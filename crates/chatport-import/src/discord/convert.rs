@@ -46,10 +46,7 @@ pub(crate) struct FileRun<'a, 'z> {
 
 /// A platform id as an id part: itself when it is a plain token, else a hash of it.
 pub(crate) fn id_part(s: &str) -> String {
-    if !s.is_empty()
-        && s.len() <= 100
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
+    if !s.is_empty() && s.len() <= 100 && !s.chars().any(|c| c.is_whitespace() || c.is_control()) {
         s.to_owned()
     } else {
         derive_id("h", &[s])
@@ -155,15 +152,20 @@ pub(crate) fn conversation(
     if let Some(url) = ch.icon_url.as_deref().filter(|u| !u.is_empty()) {
         let base = entry.rfind('/').map(|i| &entry[..i]).unwrap_or("");
         let shown = input.display(entry);
-        c.avatar = Some(media(sink, input, base, url, AttachmentKind::Image, || {
-            format!("{shown}#/channel/iconUrl")
-        })?);
+        c.avatar = Some(media(
+            sink,
+            input,
+            base,
+            url,
+            AttachmentKind::Image,
+            || format!("{shown}#/channel/iconUrl"),
+        )?);
     }
     if let Some(g) = &head.guild {
-        if let Some(u) = &g.icon_url {
-            if space(head).is_some() {
-                ext.insert("guildIconUrl".into(), Value::String(u.clone()));
-            }
+        if let Some(u) = &g.icon_url
+            && space(head).is_some()
+        {
+            ext.insert("guildIconUrl".into(), Value::String(u.clone()));
         }
         if !g.extra.is_empty() {
             ext.insert("guild".into(), Value::Object(ext_obj(&g.extra)));
@@ -175,19 +177,26 @@ pub(crate) fn conversation(
     if let Some(t) = &head.exported_at {
         ext.insert("exportedAt".into(), Value::String(t.clone()));
     }
-    if let Some(r) = &head.date_range {
-        if r.after.is_some() || r.before.is_some() || !r.extra.is_empty() {
-            let mut o = ext_obj(&r.extra);
-            o.insert("after".into(), r.after.clone().map_or(Value::Null, Value::String));
-            o.insert("before".into(), r.before.clone().map_or(Value::Null, Value::String));
-            ext.insert("dateRange".into(), Value::Object(o));
-        }
+    if let Some(r) = &head.date_range
+        && (r.after.is_some() || r.before.is_some() || !r.extra.is_empty())
+    {
+        let mut o = ext_obj(&r.extra);
+        o.insert(
+            "after".into(),
+            r.after.clone().map_or(Value::Null, Value::String),
+        );
+        o.insert(
+            "before".into(),
+            r.before.clone().map_or(Value::Null, Value::String),
+        );
+        ext.insert("dateRange".into(), Value::Object(o));
     }
     for (k, v) in &head.extra {
         ext.insert(k.clone(), v.clone());
     }
     put(&mut c.extensions, ext);
-    c.coverage.push(coverage(head, sink.source_id(), conv.complete));
+    c.coverage
+        .push(coverage(head, sink.source_id(), conv.complete));
     Ok(c)
 }
 
@@ -230,10 +239,10 @@ impl FileRun<'_, '_> {
         let mut a = Account::new(&id, "discord");
         a.platform_id = Some(pid.to_owned());
         a.display_name = non_empty(u.name.as_deref());
-        if let Some(n) = non_empty(u.nickname.as_deref()) {
-            if a.display_name.as_deref() != Some(&n) {
-                a.other_names.push(n);
-            }
+        if let Some(n) = non_empty(u.nickname.as_deref())
+            && a.display_name.as_deref() != Some(&n)
+        {
+            a.other_names.push(n);
         }
         a.handle = match (u.name.as_deref(), u.discriminator.as_deref()) {
             (Some(n), Some(d)) if !n.is_empty() && !d.is_empty() && d != "0" && d != "0000" => {
@@ -276,8 +285,14 @@ impl FileRun<'_, '_> {
             }
             if let Some(id) = &r.id {
                 let mut o = ext_obj(&r.extra);
-                o.insert("name".into(), r.name.clone().map_or(Value::Null, Value::String));
-                o.insert("color".into(), r.color.clone().map_or(Value::Null, Value::String));
+                o.insert(
+                    "name".into(),
+                    r.name.clone().map_or(Value::Null, Value::String),
+                );
+                o.insert(
+                    "color".into(),
+                    r.color.clone().map_or(Value::Null, Value::String),
+                );
                 if let Some(p) = &r.position {
                     o.insert("position".into(), p.clone());
                 }
@@ -317,16 +332,15 @@ impl FileRun<'_, '_> {
         t
     }
 
-    fn attachment(
-        &mut self,
-        a: &RawAttachment,
-        at: String,
-    ) -> Result<Attachment, ImportError> {
+    fn attachment(&mut self, a: &RawAttachment, at: String) -> Result<Attachment, ImportError> {
         let name = a.file_name.as_deref().or(a.url.as_deref()).unwrap_or("");
         let kind = kind_for(name);
         let mut out = match a.url.as_deref().filter(|u| !u.is_empty()) {
             Some(url) => media(self.sink, self.input, self.base, url, kind, || at)?,
-            None => Attachment::missing(kind, Some("the export gives no address for this file".into())),
+            None => Attachment::missing(
+                kind,
+                Some("the export gives no address for this file".into()),
+            ),
         };
         if let Some(n) = &a.file_name {
             out.original_name = Some(n.clone());
@@ -352,7 +366,14 @@ impl FileRun<'_, '_> {
 
     fn sticker(&mut self, s: &RawSticker, at: String) -> Result<Attachment, ImportError> {
         let mut out = match s.source_url.as_deref().filter(|u| !u.is_empty()) {
-            Some(url) => media(self.sink, self.input, self.base, url, AttachmentKind::Sticker, || at)?,
+            Some(url) => media(
+                self.sink,
+                self.input,
+                self.base,
+                url,
+                AttachmentKind::Sticker,
+                || at,
+            )?,
             None => Attachment::missing(
                 AttachmentKind::Sticker,
                 Some("the export gives no address for this sticker".into()),
@@ -393,7 +414,14 @@ impl FileRun<'_, '_> {
             match (url, &image) {
                 (Some(url), None) => {
                     let at = format!("{at}/{role}");
-                    let mut a = media(self.sink, self.input, self.base, url, AttachmentKind::Image, || at)?;
+                    let mut a = media(
+                        self.sink,
+                        self.input,
+                        self.base,
+                        url,
+                        AttachmentKind::Image,
+                        || at,
+                    )?;
                     a.width = as_u64(&i.width);
                     a.height = as_u64(&i.height);
                     let mut x = match a.extensions.remove(NS) {
@@ -408,7 +436,10 @@ impl FileRun<'_, '_> {
                 _ => {
                     let mut o = ext_obj(&i.extra);
                     o.insert("role".into(), Value::String(role.into()));
-                    o.insert("url".into(), i.url.clone().map_or(Value::Null, Value::String));
+                    o.insert(
+                        "url".into(),
+                        i.url.clone().map_or(Value::Null, Value::String),
+                    );
                     if let Some(w) = &i.width {
                         o.insert("width".into(), w.clone());
                     }
@@ -424,7 +455,10 @@ impl FileRun<'_, '_> {
         }
         // DCE writes empty arrays for these; they say nothing.
         for k in ["images", "fields", "inlineEmojis"] {
-            if ext.get(k).is_some_and(|v| v.as_array().is_some_and(Vec::is_empty)) {
+            if ext
+                .get(k)
+                .is_some_and(|v| v.as_array().is_some_and(Vec::is_empty))
+            {
                 ext.remove(k);
             }
         }
@@ -488,7 +522,9 @@ impl FileRun<'_, '_> {
         while let Some(p) = text[from..].find('<') {
             let s = from + p;
             from = s + 1;
-            let Some(len) = text[s..].find('>') else { break };
+            let Some(len) = text[s..].find('>') else {
+                break;
+            };
             let inner = &text[s + 1..s + len];
             let e = s + len + 1;
             let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
@@ -520,14 +556,14 @@ impl FileRun<'_, '_> {
                 }
             } else {
                 let body = inner.strip_prefix('a').unwrap_or(inner);
-                if let Some(body) = body.strip_prefix(':') {
-                    if let Some((name, id)) = body.split_once(':') {
-                        if !name.is_empty() && digits(id) {
-                            let mut x = span(SpanKind::CustomEmoji);
-                            x.name = Some(name.to_owned());
-                            sp = Some(x);
-                        }
-                    }
+                if let Some(body) = body.strip_prefix(':')
+                    && let Some((name, id)) = body.split_once(':')
+                    && !name.is_empty()
+                    && digits(id)
+                {
+                    let mut x = span(SpanKind::CustomEmoji);
+                    x.name = Some(name.to_owned());
+                    sp = Some(x);
                 }
             }
             if let Some(x) = sp {
@@ -542,14 +578,20 @@ impl FileRun<'_, '_> {
         // @name of mentioned users, longest names first.
         let mut names: Vec<(String, &str)> = Vec::new();
         for (acc, u) in mentioned {
-            for n in [u.nickname.as_deref(), u.name.as_deref()].into_iter().flatten() {
+            for n in [u.nickname.as_deref(), u.name.as_deref()]
+                .into_iter()
+                .flatten()
+            {
                 if !n.is_empty() && !names.iter().any(|(a, m)| a == acc && *m == n) {
                     names.push((acc.clone(), n));
                 }
             }
         }
         names.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-        let mut shown: Vec<String> = found.iter().filter_map(|f| f.span.account.clone()).collect();
+        let mut shown: Vec<String> = found
+            .iter()
+            .filter_map(|f| f.span.account.clone())
+            .collect();
         for (acc, n) in &names {
             let pat = format!("@{n}");
             for (s, _) in text.match_indices(&pat) {
@@ -686,9 +728,13 @@ impl Handler for FileRun<'_, '_> {
             if let Some(acc) = &m.sender {
                 self.member(u, acc)?;
             } else {
-                ext.insert("author".into(), serde_json::to_value(author_value(u)).unwrap_or(Value::Null));
+                ext.insert(
+                    "author".into(),
+                    serde_json::to_value(author_value(u)).unwrap_or(Value::Null),
+                );
             }
-            m.sender_name = non_empty(u.nickname.as_deref()).or_else(|| non_empty(u.name.as_deref()));
+            m.sender_name =
+                non_empty(u.nickname.as_deref()).or_else(|| non_empty(u.name.as_deref()));
         }
         let mut mentioned: Vec<(String, &RawUser)> = Vec::new();
         for (i, u) in raw.mentions.iter().enumerate() {
@@ -706,9 +752,16 @@ impl Handler for FileRun<'_, '_> {
         let ref_channel = reference
             .and_then(|r| r.channel_id.clone())
             .unwrap_or_else(|| channel.clone());
-        let ref_message = reference.and_then(|r| r.message_id.clone()).filter(|s| !s.is_empty());
-        let ref_target = ref_message.as_ref().map(|mid| self.message_id(&ref_channel, mid));
-        let ref_defined = ref_target.as_ref().filter(|t| self.sink.is_defined(t)).cloned();
+        let ref_message = reference
+            .and_then(|r| r.message_id.clone())
+            .filter(|s| !s.is_empty());
+        let ref_target = ref_message
+            .as_ref()
+            .map(|mid| self.message_id(&ref_channel, mid));
+        let ref_defined = ref_target
+            .as_ref()
+            .filter(|t| self.sink.is_defined(t))
+            .cloned();
         let mut reference_mapped = false;
 
         let event_kind = match kind.as_str() {
@@ -747,7 +800,9 @@ impl Handler for FileRun<'_, '_> {
                 ev.text = non_empty(Some(&content));
                 for (acc, u) in &mentioned {
                     ev.targets.push(acc.clone());
-                    if let Some(n) = non_empty(u.nickname.as_deref()).or_else(|| non_empty(u.name.as_deref())) {
+                    if let Some(n) =
+                        non_empty(u.nickname.as_deref()).or_else(|| non_empty(u.name.as_deref()))
+                    {
                         ev.target_names.push(n);
                     }
                 }
@@ -785,7 +840,12 @@ impl Handler for FileRun<'_, '_> {
         } else if !known_event && !mentioned.is_empty() {
             ext.insert(
                 "mentionsNotInText".into(),
-                Value::Array(mentioned.iter().map(|(a, _)| Value::String(a.clone())).collect()),
+                Value::Array(
+                    mentioned
+                        .iter()
+                        .map(|(a, _)| Value::String(a.clone()))
+                        .collect(),
+                ),
             );
         }
 
@@ -799,10 +859,10 @@ impl Handler for FileRun<'_, '_> {
                     time: None,
                     platform_id: Some(mid.clone()),
                 };
-                if let Some(fm) = &raw.forwarded {
-                    if let Some(t) = &fm.timestamp {
-                        f.time = self.time(t, || format!("{at}/forwardedMessage/timestamp"));
-                    }
+                if let Some(fm) = &raw.forwarded
+                    && let Some(t) = &fm.timestamp
+                {
+                    f.time = self.time(t, || format!("{at}/forwardedMessage/timestamp"));
                 }
                 m.forwarded = Some(Box::new(f));
                 reference_mapped = ref_channel == channel;
@@ -852,9 +912,8 @@ impl Handler for FileRun<'_, '_> {
                     (Some(a), Some(b)) => {
                         let a: Option<jiff::Timestamp> = a.at.parse().ok();
                         let b: Option<jiff::Timestamp> = b.at.parse().ok();
-                        a.zip(b).map(|(a, b)| {
-                            (b.as_millisecond() - a.as_millisecond()) as f64 / 1000.0
-                        })
+                        a.zip(b)
+                            .map(|(a, b)| (b.as_millisecond() - a.as_millisecond()) as f64 / 1000.0)
                     }
                     _ => None,
                 }
@@ -913,7 +972,10 @@ impl Handler for FileRun<'_, '_> {
                 by,
             });
         }
-        if reaction_ext.iter().any(|v| v.as_object().is_some_and(|o| !o.is_empty())) {
+        if reaction_ext
+            .iter()
+            .any(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+        {
             ext.insert("reactions".into(), Value::Array(reaction_ext));
         }
 
@@ -941,10 +1003,10 @@ impl Handler for FileRun<'_, '_> {
             if let Some(t) = &fm.timestamp_edited {
                 o.insert("timestampEdited".into(), Value::String(t.clone()));
             }
-            if m.forwarded.is_none() {
-                if let Some(t) = &fm.timestamp {
-                    o.insert("timestamp".into(), Value::String(t.clone()));
-                }
+            if m.forwarded.is_none()
+                && let Some(t) = &fm.timestamp
+            {
+                o.insert("timestamp".into(), Value::String(t.clone()));
             }
             for (i, a) in fm.attachments.iter().flatten().enumerate() {
                 let x = self.attachment(a, format!("{at}/forwardedMessage/attachments/{i}"))?;
@@ -969,7 +1031,10 @@ impl Handler for FileRun<'_, '_> {
             .map(|e| {
                 let mut o = ext_obj(&e.extra);
                 o.insert("id".into(), e.id.clone().map_or(Value::Null, Value::String));
-                o.insert("name".into(), e.name.clone().map_or(Value::Null, Value::String));
+                o.insert(
+                    "name".into(),
+                    e.name.clone().map_or(Value::Null, Value::String),
+                );
                 Value::Object(o)
             })
             .collect();
@@ -978,7 +1043,10 @@ impl Handler for FileRun<'_, '_> {
         }
         // DCE writes these empty on every message.
         for k in ["components"] {
-            if ext.get(k).is_some_and(|v| v.as_array().is_some_and(Vec::is_empty)) {
+            if ext
+                .get(k)
+                .is_some_and(|v| v.as_array().is_some_and(Vec::is_empty))
+            {
                 ext.remove(k);
             }
         }

@@ -46,7 +46,9 @@ fn looks_like_dce(b: &[u8]) -> bool {
     if b[i] != b'{' {
         return false;
     }
-    let Some(j) = skip(b, i + 1) else { return false };
+    let Some(j) = skip(b, i + 1) else {
+        return false;
+    };
     b[j..].starts_with(b"\"guild\"") && memchr::memmem::find(b, b"\"channel\"").is_some()
 }
 
@@ -225,9 +227,7 @@ pub(crate) fn import(
     }
     let mut groups: Vec<(String, Vec<FileMeta>)> = groups.into_iter().collect();
     for (_, files) in &mut groups {
-        files.sort_by(|a, b| {
-            (a.part.unwrap_or(0), &a.entry).cmp(&(b.part.unwrap_or(0), &b.entry))
-        });
+        files.sort_by(|a, b| (a.part.unwrap_or(0), &a.entry).cmp(&(b.part.unwrap_or(0), &b.entry)));
     }
     groups.sort_by(|(_, a), (_, b)| {
         let key = |f: &Vec<FileMeta>| {
@@ -257,10 +257,12 @@ pub(crate) fn import(
         );
         src.extensions.insert(NS.into(), Value::Object(ext));
     }
-    let exported = groups
-        .iter()
-        .flat_map(|(_, f)| f.iter())
-        .find_map(|f| f.head.exported_at.as_deref().and_then(|t| parse_time(t, None)));
+    let exported = groups.iter().flat_map(|(_, f)| f.iter()).find_map(|f| {
+        f.head
+            .exported_at
+            .as_deref()
+            .and_then(|t| parse_time(t, None))
+    });
     sink.source_mut().exported = exported;
 
     let zone = options.tz.as_ref();
@@ -362,10 +364,10 @@ fn import_channel(
         if let Some(t) = &f.head.exported_at {
             exported.push(Value::String(t.clone()));
         }
-        if let Some(r) = &f.head.date_range {
-            if r.after.is_some() || r.before.is_some() {
-                ranges.push(serde_json::json!({"file": f.entry, "after": r.after, "before": r.before}));
-            }
+        if let Some(r) = &f.head.date_range
+            && (r.after.is_some() || r.before.is_some())
+        {
+            ranges.push(serde_json::json!({"file": f.entry, "after": r.after, "before": r.before}));
         }
     }
     if !conv.started {
@@ -396,7 +398,10 @@ fn import_channel(
             );
         }
         if !conv.roles.is_empty() {
-            o.insert("roles".into(), Value::Object(std::mem::take(&mut conv.roles)));
+            o.insert(
+                "roles".into(),
+                Value::Object(std::mem::take(&mut conv.roles)),
+            );
         }
     }
     Ok(())
@@ -405,8 +410,12 @@ fn import_channel(
 /// The coverage a channel export states: a `dateRange` makes it partial, with the range's ends.
 fn coverage(head: &Head, source: &str, complete: bool) -> Coverage {
     let r = head.date_range.as_ref();
-    let after = r.and_then(|r| r.after.as_deref()).and_then(|t| parse_time(t, None));
-    let before = r.and_then(|r| r.before.as_deref()).and_then(|t| parse_time(t, None));
+    let after = r
+        .and_then(|r| r.after.as_deref())
+        .and_then(|t| parse_time(t, None));
+    let before = r
+        .and_then(|r| r.before.as_deref())
+        .and_then(|t| parse_time(t, None));
     Coverage {
         source: source.to_owned(),
         from: after,
@@ -441,8 +450,12 @@ mod tests {
 
     #[test]
     fn sniff_wants_guild_first_and_a_channel() {
-        assert!(looks_like_dce(b"\xEF\xBB\xBF {\n \"guild\": {}, \"channel\": {}"));
-        assert!(!looks_like_dce(b"{\"name\": \"x\", \"text\": \"\\\"guild\\\" \\\"channel\\\"\"}"));
+        assert!(looks_like_dce(
+            b"\xEF\xBB\xBF {\n \"guild\": {}, \"channel\": {}"
+        ));
+        assert!(!looks_like_dce(
+            b"{\"name\": \"x\", \"text\": \"\\\"guild\\\" \\\"channel\\\"\"}"
+        ));
         assert!(!looks_like_dce(b"[{\"guild\": 1, \"channel\": 2}]"));
         assert!(!looks_like_dce(b""));
     }
