@@ -225,6 +225,21 @@ fn reexport_of_a_channel_is_deduplicated() {
 }
 
 #[test]
+fn reexports_join_oldest_first_by_export_time() {
+    let imp = fixture("reexport_dated");
+    let msgs = imp.messages();
+    let files: Vec<&str> = msgs
+        .iter()
+        .map(|m| m["origin"]["file"].as_str().unwrap())
+        .collect();
+    // b-older.json was exported first, though a-newer.json sorts first by name.
+    assert_eq!(files, ["b-older.json", "b-older.json", "a-newer.json"]);
+    let texts: Vec<&str> = msgs.iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["first", "second", "third"]);
+    assert_eq!(imp.report.skipped_total(), 2);
+}
+
+#[test]
 fn guild_folder_with_threads_and_media() {
     let imp = fixture("guild_folder");
     let convs = conversations(&imp);
@@ -444,6 +459,18 @@ fn corpus_imports_with_every_message_accounted() {
             f.display()
         );
         assert_eq!(imp.messages().len() as u64, r.messages);
+        // chill talk says 35 (it was cut from a larger export), GC_3A_5M says 5 of 6.
+        let says =
+            serde_json::from_slice::<Value>(&std::fs::read(f).unwrap()).unwrap()["messageCount"]
+                .as_u64();
+        assert_eq!(
+            r.warnings
+                .iter()
+                .any(|w| w.code == "message-count-mismatch"),
+            says != Some(counted),
+            "{}",
+            f.display()
+        );
         eprintln!(
             "{}: {counted} counted, {} written, {} skipped",
             f.file_name().unwrap().to_string_lossy(),

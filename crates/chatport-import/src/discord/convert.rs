@@ -29,6 +29,8 @@ pub(crate) struct Conv<'z> {
     pub started: bool,
     /// Member index by account id.
     pub members: HashMap<String, usize>,
+    /// Elements of `messages` read from the current file.
+    pub file_messages: u64,
     pub member_colors: Map<String, Value>,
     pub roles: Map<String, Value>,
 }
@@ -684,6 +686,7 @@ impl Handler for FileRun<'_, '_> {
 
     fn message(&mut self, raw: RawMessage, index: usize) -> Result<(), ImportError> {
         self.sink.source_message();
+        self.conv.file_messages += 1;
         let at = self.location(index);
         let channel = self.conv.channel_id.clone();
         let author_id = raw.author.as_ref().and_then(|a| a.id.clone());

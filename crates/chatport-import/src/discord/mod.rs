@@ -227,7 +227,16 @@ pub(crate) fn import(
     }
     let mut groups: Vec<(String, Vec<FileMeta>)> = groups.into_iter().collect();
     for (_, files) in &mut groups {
-        files.sort_by(|a, b| (a.part.unwrap_or(0), &a.entry).cmp(&(b.part.unwrap_or(0), &b.entry)));
+        // Parts in part order; re-exports of one channel oldest first where they say when they
+        // were made (2023+), else by name.
+        files.sort_by_cached_key(|f| {
+            let exported = f
+                .head
+                .exported_at
+                .as_deref()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+            (f.part.unwrap_or(0), exported, f.entry.clone())
+        });
     }
     groups.sort_by(|(_, a), (_, b)| {
         let key = |f: &Vec<FileMeta>| {
@@ -307,6 +316,7 @@ fn import_channel(
         ordinal: 0,
         started: false,
         members: HashMap::new(),
+        file_messages: 0,
         member_colors: serde_json::Map::new(),
         roles: serde_json::Map::new(),
     };
@@ -321,6 +331,7 @@ fn import_channel(
         };
         let mut tail = Extra::new();
         let mut failed = None;
+        conv.file_messages = 0;
         let res = input.read_entry(&f.entry, |r| {
             let r = without_bom(r, &shown)?;
             let mut de =
@@ -355,6 +366,13 @@ fn import_channel(
         let mut info = serde_json::Map::new();
         info.insert("file".into(), Value::String(f.entry.clone()));
         if let Some(c) = tail.remove("messageCount") {
+            if c.as_u64() != Some(conv.file_messages) {
+                sink.warn(
+                    "message-count-mismatch",
+                    "the export's messageCount differs from the number of messages it holds; all that it holds were read",
+                    format!("{shown}#/messageCount"),
+                );
+            }
             info.insert("messageCount".into(), c);
         }
         for (k, v) in tail {
