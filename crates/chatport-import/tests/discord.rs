@@ -184,6 +184,26 @@ fn date_range_makes_coverage_partial() {
 }
 
 #[test]
+fn hand_made_key_order_and_raw_tokens() {
+    // `messages` before `channel`, a message without id, a numeric type, raw <@id> tokens.
+    let imp = fixture("hand_made.json");
+    let msgs = imp.messages();
+    assert_eq!(msgs.len(), 2);
+    assert!(msgs[0]["id"].as_str().unwrap().starts_with("dc-m-"));
+    assert!(msgs[0].get("platform_id").is_none());
+    assert!(msgs[0].get("event").is_none(), "type 0 is Default");
+    let kinds: Vec<&str> = msgs[1]["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["mention", "mention", "mention", "custom_emoji"]);
+    assert_eq!(msgs[1]["spans"][0]["account"], "dc-u-42");
+    insta::assert_snapshot!("hand_made", common::snapshot_text(&imp.archive));
+}
+
+#[test]
 fn empty_messages_array() {
     let imp = fixture("empty_messages.json");
     assert_eq!(imp.report.messages, 0);

@@ -376,7 +376,10 @@ fn import_channel(
             info.insert("messageCount".into(), c);
         }
         for (k, v) in tail {
-            info.insert(k, v);
+            // A head read past `messages` (hand-made files) has these already.
+            if !f.head.extra.contains_key(&k) {
+                info.insert(k, v);
+            }
         }
         counts.push(Value::Object(info));
         if let Some(t) = &f.head.exported_at {
