@@ -282,31 +282,32 @@ pub(super) fn convert(
         .as_deref()
         .filter(|s| !MESSAGE_SUBTYPES.contains(s))
         .map(str::to_owned);
-    if let Some(s) = &subtype {
-        if event_subtype.is_none() {
-            o.insert("subtype".into(), Value::String(s.clone()));
-        }
+    if let Some(s) = &subtype
+        && event_subtype.is_none()
+    {
+        o.insert("subtype".into(), Value::String(s.clone()));
     }
 
-    // The sender: a user, else the bot, else (old file_share messages carry no `user`) the
-    // uploader of the shared file.
+    // The sender: a user, else the bot, else (old file_share and file_comment messages carry
+    // no `user`) the commenter or the uploader of the shared file.
     if let Some(user) = take_str(&mut o, "user").filter(|u| !u.is_empty()) {
         m.sender = Some(ensure_user(sink, &user, &location)?);
     }
     let username = take_str(&mut o, "username").filter(|u| !u.is_empty());
-    if m.sender.is_none() {
-        if let Some(bot) = take_str(&mut o, "bot_id").filter(|b| !b.is_empty()) {
-            let name = o
-                .get("bot_profile")
-                .and_then(|p| p.get("name"))
-                .and_then(Value::as_str)
-                .or(username.as_deref());
-            m.sender = Some(ensure_bot(sink, &bot, name, o.get("bot_profile"))?);
-        }
+    if m.sender.is_none()
+        && let Some(bot) = take_str(&mut o, "bot_id").filter(|b| !b.is_empty())
+    {
+        let name = o
+            .get("bot_profile")
+            .and_then(|p| p.get("name"))
+            .and_then(Value::as_str)
+            .or(username.as_deref());
+        m.sender = Some(ensure_bot(sink, &bot, name, o.get("bot_profile"))?);
     }
-    if m.sender.is_none() && subtype.as_deref() == Some("file_share") {
+    if m.sender.is_none() && matches!(subtype.as_deref(), Some("file_share" | "file_comment")) {
         let uploader = o
-            .get("file")
+            .get("comment")
+            .or_else(|| o.get("file"))
             .or_else(|| o.get("files").and_then(|f| f.get(0)))
             .and_then(|f| f.get("user"))
             .and_then(Value::as_str)
@@ -339,16 +340,16 @@ pub(super) fn convert(
     let rich: Option<Rich> = match from_blocks {
         Some(r) => {
             for s in &r.spans {
-                if s.kind == chatport_model::SpanKind::CustomEmoji {
-                    if let Some(n) = &s.name {
-                        ctx.custom_emoji.insert(n.clone());
-                    }
+                if s.kind == chatport_model::SpanKind::CustomEmoji
+                    && let Some(n) = &s.name
+                {
+                    ctx.custom_emoji.insert(n.clone());
                 }
             }
-            if let Some(raw) = &raw_text {
-                if from_mrkdwn.as_ref().is_some_and(|md| md.text != r.text) {
-                    o.insert("text".into(), Value::String(raw.clone()));
-                }
+            if let Some(raw) = &raw_text
+                && from_mrkdwn.as_ref().is_some_and(|md| md.text != r.text)
+            {
+                o.insert("text".into(), Value::String(raw.clone()));
             }
             Some(r)
         }
@@ -364,11 +365,11 @@ pub(super) fn convert(
     };
     if let Some(r) = rich {
         for s in &r.spans {
-            if let Some(a) = &s.account {
-                if !sink.has_account(a) {
-                    let raw = a.strip_prefix("sl-u-").unwrap_or(a).to_owned();
-                    ensure_user(sink, &raw, &location)?;
-                }
+            if let Some(a) = &s.account
+                && !sink.has_account(a)
+            {
+                let raw = a.strip_prefix("sl-u-").unwrap_or(a).to_owned();
+                ensure_user(sink, &raw, &location)?;
             }
         }
         m.spans = r.spans;
@@ -378,10 +379,10 @@ pub(super) fn convert(
     if let Some(Value::Object(mut e)) = o.remove("edited") {
         let t = e.remove("ts");
         let time = t.as_ref().and_then(Value::as_str).and_then(ts_time);
-        if time.is_none() {
-            if let Some(t) = t {
-                e.insert("ts".into(), t);
-            }
+        if time.is_none()
+            && let Some(t) = t
+        {
+            e.insert("ts".into(), t);
         }
         m.edited = Some(Box::new(Edit {
             time,
@@ -449,7 +450,9 @@ pub(super) fn convert(
     }
     for f in files {
         let a = file_attachment(input, &ctx.root, place, f, sink)?;
-        if a.status == chatport_model::MediaStatus::Missing && a.missing_reason.is_some() {
+        if a.status == chatport_model::MediaStatus::Missing
+            && a.missing_reason.as_deref() != Some(crate::NOT_COPIED)
+        {
             sink.warn(
                 "file-not-in-export",
                 "Slack withheld a file (hidden_by_limit, tombstone, ...) or the export has no trace of it; kept as a missing attachment",
@@ -471,20 +474,20 @@ pub(super) fn convert(
         None => {}
     }
 
-    if let Some(thread_ts) = get_str(&o, "thread_ts").map(str::to_owned) {
-        if Some(&thread_ts) != ts.as_ref() {
-            o.remove("thread_ts");
-            let root = slack_id(&format!("sl-m-{}-", place.key), &thread_ts);
-            m.thread = Some(Box::new(ThreadRef {
-                root: sink.is_defined(&root).then_some(root),
-                platform_id: Some(thread_ts),
-                broadcast: matches!(
-                    subtype.as_deref(),
-                    Some("thread_broadcast" | "reply_broadcast")
-                )
-                .then_some(true),
-            }));
-        }
+    if let Some(thread_ts) = get_str(&o, "thread_ts").map(str::to_owned)
+        && Some(&thread_ts) != ts.as_ref()
+    {
+        o.remove("thread_ts");
+        let root = slack_id(&format!("sl-m-{}-", place.key), &thread_ts);
+        m.thread = Some(Box::new(ThreadRef {
+            root: sink.is_defined(&root).then_some(root),
+            platform_id: Some(thread_ts),
+            broadcast: matches!(
+                subtype.as_deref(),
+                Some("thread_broadcast" | "reply_broadcast")
+            )
+            .then_some(true),
+        }));
     }
     if o.get("pinned_to")
         .and_then(Value::as_array)
@@ -529,19 +532,31 @@ pub(super) fn convert(
             (Some("leave"), _) => ev.kind = EventKind::Left,
             (Some("topic"), _) => {
                 ev.kind = EventKind::DescriptionChanged;
-                ev.new_value = take_str(&mut o, "topic");
+                ev.new_value = take_str(&mut o, "topic").map(|t| text::unescape(&t));
             }
             (Some("purpose"), _) => {
                 ev.kind = EventKind::DescriptionChanged;
-                ev.new_value = take_str(&mut o, "purpose");
+                ev.new_value = take_str(&mut o, "purpose").map(|t| text::unescape(&t));
             }
             (Some("name"), _) => {
                 ev.kind = EventKind::Renamed;
                 ev.old_value = take_str(&mut o, "old_name");
                 ev.new_value = take_str(&mut o, "name");
             }
-            (_, "pinned_item") => ev.kind = EventKind::Pinned,
-            (_, "unpinned_item") => ev.kind = EventKind::Unpinned,
+            (_, "pinned_item" | "unpinned_item") => {
+                ev.kind = if kind == "pinned_item" {
+                    EventKind::Pinned
+                } else {
+                    EventKind::Unpinned
+                };
+                // The pinned message, when the export names it and it was written already.
+                let pinned = o
+                    .get("item")
+                    .and_then(|i| i.get("ts"))
+                    .and_then(Value::as_str)
+                    .map(|t| slack_id(&format!("sl-m-{}-", place.key), t));
+                ev.message = pinned.filter(|id| sink.is_defined(id));
+            }
             _ => {}
         }
         m.event = Some(Box::new(ev));

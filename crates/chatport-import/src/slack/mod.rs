@@ -223,29 +223,44 @@ pub(crate) fn import(
     if let Some(root) = export_root(input) {
         return import_export(input, &root, sink);
     }
-    if input.is_single_file() {
-        if let Some(e) = input.entries().first() {
-            let buf = input.peek(&e.name, PEEK)?;
-            let complete = (buf.len() as u64) >= e.size && buf.len() < PEEK;
-            let shape = classify(&buf, complete).or_else(|| match skip_bom_ws(&buf).first() {
-                Some(b'[') => Some(Single::Messages),
+    if input.is_single_file()
+        && let Some(e) = input.entries().first()
+    {
+        let buf = input.peek(&e.name, PEEK)?;
+        let complete = (buf.len() as u64) >= e.size && buf.len() < PEEK;
+        // Named as Slack by the user but not recognised from its start: an array whose
+        // first element does not fit the peek (or an empty one) is streamed; an object is
+        // read whole and checked; anything else is not a Slack file.
+        let shape = classify(&buf, complete).or_else(|| {
+            let body = skip_bom_ws(&buf);
+            match body.first() {
+                Some(b'[') => {
+                    let rest = skip_bom_ws(&body[1..]);
+                    let first = serde_json::Deserializer::from_slice(rest)
+                        .into_iter::<Value>()
+                        .next();
+                    match first {
+                        Some(Ok(_)) => None,
+                        _ => Some(Single::Messages),
+                    }
+                }
                 Some(b'{') => Some(Single::Message),
                 _ => None,
-            });
-            let name = e.name.clone();
-            match shape {
-                Some(Single::Listing(kind)) => {
-                    return Err(ImportError::invalid(
-                        input.display(&name),
-                        format!(
-                            "this is a Slack {kind} on its own ({}): it holds no messages. chatport imports a whole Slack workspace export: give it the export's .zip or its unpacked folder",
-                            listing_what(kind)
-                        ),
-                    ));
-                }
-                Some(shape) => return import_single(input, &name, shape, sink),
-                None => {}
             }
+        });
+        let name = e.name.clone();
+        match shape {
+            Some(Single::Listing(kind)) => {
+                return Err(ImportError::invalid(
+                    input.display(&name),
+                    format!(
+                        "this is a Slack {kind} on its own ({}): it holds no messages. chatport imports a whole Slack workspace export: give it the export's .zip or its unpacked folder",
+                        listing_what(kind)
+                    ),
+                ));
+            }
+            Some(shape) => return import_single(input, &name, shape, sink),
+            None => {}
         }
     }
     Err(ImportError::invalid(
@@ -524,7 +539,10 @@ fn import_export(input: &Input, root: &str, sink: &mut Sink) -> Result<(), Impor
             match c {
                 Value::Object(o) if nonempty(&o, "id").is_some() => {
                     if let (Some(id), Some(name)) = (nonempty(&o, "id"), nonempty(&o, "name")) {
-                        ctx.names.channels.insert(id.to_owned(), name.to_owned());
+                        ctx.names
+                            .channels
+                            .entry(id.to_owned())
+                            .or_insert_with(|| name.to_owned());
                     }
                     listed.push((entry.clone(), o, kind, i));
                 }
@@ -629,7 +647,7 @@ fn conversation(
             .and_then(|t| t.get("value"))
             .and_then(Value::as_str)
             .filter(|s| !s.trim().is_empty())
-            .map(str::to_owned)
+            .map(text::unescape)
     };
     // Topic and purpose objects stay under extensions with their creators and times.
     c.description = value_of("topic").or_else(|| value_of("purpose"));
@@ -718,10 +736,10 @@ fn import_single(
                     format!("not a readable Slack message: {e}"),
                 )
             })?;
-            if !v.is_object() {
+            if !v.as_object().is_some_and(is_message) {
                 return Err(ImportError::invalid(
                     format!("{}#", input.display(name)),
-                    "expected a Slack message object",
+                    "not a Slack message: a JSON object without a Slack `ts`",
                 ));
             }
             one(None, v, sink)
