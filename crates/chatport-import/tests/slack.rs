@@ -607,7 +607,9 @@ fn truncated_empty_and_garbage_day_files_fail_with_a_location() {
 #[test]
 fn other_inputs_are_not_slack_and_fail_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, &[u8]); 7] = [
+    // An array of another tool's objects, the first too large for detection to read whole.
+    let big_first = format!(r#"[{{"title":"{}","mapping":{{}}}}]"#, "x".repeat(70_000));
+    let cases: [(&str, &[u8]); 8] = [
         ("empty.json", b""),
         ("garbage.bin", &[0, 1, 2, 0xff, 0xfe, b'[', b'{']),
         (
@@ -621,6 +623,7 @@ fn other_inputs_are_not_slack_and_fail_cleanly() {
         ("chat.txt", b"12/31/24, 10:00 - Ann: hi\n"),
         ("empty-array.json", b"[]"),
         ("truncated.json", br#"[{"type":"message","ts":"1577880000.000100","text":"a"},{"ty"#),
+        ("big-first.json", big_first.as_bytes()),
     ];
     for (name, bytes) in cases {
         let p = dir.path().join(name);
@@ -759,4 +762,32 @@ fn corpus_export_zip_details() {
     assert_eq!(reacted["sender"], "sl-b-B0JL6RASU");
     assert_eq!(imp.report.attachments["remote"], 4);
     assert_eq!(imp.report.messages_by_kind["event"], 11);
+}
+
+#[test]
+fn other_platforms_corpus_files_are_not_detected_as_slack() {
+    let Some(dir) = common::corpus("slack") else {
+        return;
+    };
+    let root = dir.parent().unwrap();
+    let mut checked = 0;
+    for platform in std::fs::read_dir(root).unwrap() {
+        let platform = platform.unwrap().path();
+        if !platform.is_dir() || platform.ends_with("slack") {
+            continue;
+        }
+        for f in std::fs::read_dir(&platform).unwrap() {
+            let f = f.unwrap().path();
+            let Ok(input) = Input::open(&f) else {
+                continue;
+            };
+            assert!(
+                !detect(&input).is_ok_and(|p| p == Platform::Slack),
+                "{} detected as Slack",
+                f.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0);
 }

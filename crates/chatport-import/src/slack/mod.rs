@@ -713,6 +713,13 @@ fn import_single(
     };
     let mut ordinal = 0u64;
     let mut one = |i: Option<u64>, v: Value, sink: &mut Sink| -> Result<(), ImportError> {
+        // A file named as Slack whose first element is no Slack message is another tool's JSON.
+        if i == Some(0) && !v.as_object().is_some_and(is_message) {
+            return Err(ImportError::invalid(
+                format!("{}#/0", input.display(name)),
+                "not a Slack message array: its first element has no Slack `ts`",
+            ));
+        }
         sink.source_message();
         let place = message::Place {
             conversation: &cid,
