@@ -238,6 +238,14 @@ fn files_remote_local_hidden_and_legacy_attachments() {
         e["extensions"]["com.slack"]["fallback"],
         "Example: Example & Co"
     );
+    assert!(msgs[2].get("forwarded").is_none());
+    // A shared message: forwarded from its author, and its embed.
+    let f = &msgs[3]["forwarded"];
+    assert_eq!(f["account"], "sl-u-U01ANN");
+    assert_eq!(f["from_name"], "Ann");
+    assert_eq!(f["platform_id"], "1577880000.000100");
+    assert_eq!(f["time"]["at"], "2020-01-01T12:00:00.000100Z");
+    assert_eq!(msgs[3]["embeds"][0]["description"], "an older message");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use super::text::{self, Names, Rich, slack_id};
 use super::{Ctx, NS, ts_time};
 use crate::{ImportError, Input, Sink};
 use chatport_model::{
-    Account, Attachment, AttachmentKind, Deletion, Edit, Embed, Event, EventKind, Message,
+    Account, Attachment, AttachmentKind, Deletion, Edit, Embed, Event, EventKind, Forward, Message,
     Reaction, Reactor, ThreadRef,
 };
 use serde_json::{Map, Value};
@@ -463,6 +463,26 @@ pub(super) fn convert(
     }
     match o.remove("attachments") {
         Some(Value::Array(atts)) => {
+            // A shared (forwarded) message arrives as an attachment marked `is_share` or
+            // `is_msg_unfurl`, with the original's author and ts; it stays an embed too.
+            for a in &atts {
+                let shared = ["is_share", "is_msg_unfurl"]
+                    .iter()
+                    .any(|k| a.get(*k) == Some(&Value::Bool(true)));
+                if m.forwarded.is_none() && shared {
+                    let s = |k: &str| a.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+                    let account = match s("author_id") {
+                        Some(u) => Some(ensure_user(sink, u, &location)?),
+                        None => None,
+                    };
+                    m.forwarded = Some(Box::new(Forward {
+                        account,
+                        from_name: s("author_name").or(s("author_subname")).map(str::to_owned),
+                        time: s("ts").and_then(ts_time),
+                        platform_id: s("ts").map(str::to_owned),
+                    }));
+                }
+            }
             m.embeds = atts
                 .into_iter()
                 .map(|a| legacy_embed(a, &ctx.names))
