@@ -322,7 +322,7 @@ mod tests {
     fn generated_whatsapp_imports_whole_and_valid() {
         let dir = tempfile_dir();
         let file = dir.join("wa.txt");
-        generate_whatsapp(&file, 3_000).unwrap();
+        generate_whatsapp(&file, 20_000).unwrap();
         let out = dir.join("wa.jsonl");
         let report = chatport_import::import(
             &file,
@@ -333,7 +333,7 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(report.messages, 3_000);
+        assert_eq!(report.messages, 20_000);
         assert!(report.validation.unwrap().valid);
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -79,6 +79,8 @@ pub struct Sink {
     source_id: String,
     report: ImportReport,
     finished: bool,
+    /// Messages go straight to the output (see [`Sink::begin_messages`]).
+    direct: bool,
 }
 
 fn sibling(path: &Path, tag: &str) -> PathBuf {
@@ -165,6 +167,7 @@ impl Sink {
                 ..ImportReport::default()
             },
             finished: false,
+            direct: false,
         })
     }
 
@@ -216,6 +219,12 @@ impl Sink {
     /// Adds an account, or when its id is known already, merges the new names into the known
     /// one (a name not seen before goes to `other_names`) and fills fields it lacked.
     pub fn account(&mut self, a: Account) -> Result<(), ImportError> {
+        if self.direct {
+            return Err(ImportError::Bug(format!(
+                "account {:?} added after the messages began",
+                a.id
+            )));
+        }
         if let Some(&i) = self.account_index.get(&a.id) {
             let known = &mut self.accounts[i];
             if let Some(name) = a.display_name {
@@ -261,8 +270,12 @@ impl Sink {
         self.account_index.contains_key(id)
     }
 
-    /// The account with `id`, to change it before it is written at the end.
+    /// The account with `id`, to change it before it is written at the end; `None` once the
+    /// messages began (see [`Sink::begin_messages`]).
     pub fn account_mut(&mut self, id: &str) -> Option<&mut Account> {
+        if self.direct {
+            return None;
+        }
         self.account_index
             .get(id)
             .copied()
@@ -272,6 +285,12 @@ impl Sink {
     /// Adds a conversation. Its members and parent must have been added before. Coverage for
     /// this import's source is filled in at the end from the messages, where not set.
     pub fn conversation(&mut self, c: Conversation) -> Result<(), ImportError> {
+        if self.direct {
+            return Err(ImportError::Bug(format!(
+                "conversation {:?} added after the messages began",
+                c.id
+            )));
+        }
         if self.conversation_index.contains_key(&c.id) {
             return Err(ImportError::Bug(format!(
                 "conversation {:?} added twice",
@@ -291,8 +310,12 @@ impl Sink {
         self.conversation_index.contains_key(id)
     }
 
-    /// The conversation with `id`, to change it before it is written at the end.
+    /// The conversation with `id`, to change it before it is written at the end; `None` once
+    /// the messages began (see [`Sink::begin_messages`]).
     pub fn conversation_mut(&mut self, id: &str) -> Option<&mut Conversation> {
+        if self.direct {
+            return None;
+        }
         self.conversation_index
             .get(id)
             .copied()
@@ -313,12 +336,39 @@ impl Sink {
     /// Writes a message. Its conversation, sender and every record it refers to must have been
     /// added before, and its ordinal must follow the last of its conversation.
     pub fn message(&mut self, m: &Message) -> Result<(), ImportError> {
+        if self.message_or_taken(m)? {
+            Ok(())
+        } else {
+            Err(ImportError::Bug(format!(
+                "message id {:?} is used twice",
+                m.id
+            )))
+        }
+    }
+
+    /// Like [`Sink::message`], but when the message's id is already taken, writes nothing and
+    /// returns `Ok(false)`, so that an importer deriving ids can try the next one.
+    pub fn message_or_taken(&mut self, m: &Message) -> Result<bool, ImportError> {
+        let Some(&ci) = self.conversation_index.get(&m.conversation) else {
+            return Err(ImportError::Bug(format!(
+                "message {:?} names conversation {:?}, which was not added",
+                m.id, m.conversation
+            )));
+        };
+        match self.body_mut()?.message(m) {
+            Ok(()) => {}
+            Err(chatport_model::WriteError::DuplicateId { id, .. }) if id == m.id => {
+                return Ok(false);
+            }
+            Err(e) => return Err(e.into()),
+        }
         let kind = message_kind(m);
-        *self
-            .report
-            .messages_by_kind
-            .entry(kind.to_owned())
-            .or_insert(0) += 1;
+        match self.report.messages_by_kind.get_mut(kind) {
+            Some(n) => *n += 1,
+            None => {
+                self.report.messages_by_kind.insert(kind.to_owned(), 1);
+            }
+        }
         for a in &m.attachments {
             let s = match a.status {
                 MediaStatus::Present => "present",
@@ -330,12 +380,10 @@ impl Sink {
             };
             *self.report.attachments.entry(s.to_owned()).or_insert(0) += 1;
         }
-        let Some(&ci) = self.conversation_index.get(&m.conversation) else {
-            return Err(ImportError::Bug(format!(
-                "message {:?} names conversation {:?}, which was not added",
-                m.id, m.conversation
-            )));
-        };
+        self.report.messages += 1;
+        if self.direct {
+            return Ok(true);
+        }
         let st = &mut self.stats[ci];
         st.messages += 1;
         if let Some(t) = &m.time
@@ -359,9 +407,7 @@ impl Sink {
                 },
             }
         }
-        self.report.messages += 1;
-        self.body_mut()?.message(m)?;
-        Ok(())
+        Ok(true)
     }
 
     /// Counts a source message unit that does not become a record, under a reason.
@@ -461,6 +507,36 @@ impl Sink {
         }
     }
 
+    /// For importers that know every account and conversation, coverage included, before their
+    /// first message (the WhatsApp importer reads its file twice anyway): writes the header,
+    /// accounts and conversations now, and the messages that follow straight after them, with
+    /// no spool to copy at the end. From then on accounts and conversations can no longer be
+    /// added or changed, and coverage is not filled in from the messages. For a zip output,
+    /// whose media entries cannot interleave with the archive's, this changes nothing.
+    pub fn begin_messages(&mut self) -> Result<(), ImportError> {
+        if self.direct || self.kind == OutputKind::Zip || self.report.messages > 0 {
+            return Ok(());
+        }
+        let path = match &self.media {
+            Media::Dir(root) => root.join(chatport_validate::ARCHIVE_NAME),
+            _ => self.tmp_path.clone(),
+        };
+        let f = File::create(&path).map_err(|e| ImportError::io(&path, e))?;
+        let mut w = ArchiveWriter::new(BufWriter::with_capacity(1 << 20, f), &self.header)?;
+        for a in &self.accounts {
+            w.account(a)?;
+        }
+        for c in &self.conversations {
+            w.conversation(c)?;
+        }
+        self.body = Some(w);
+        self.direct = true;
+        let _ = std::fs::remove_file(&self.spool_path);
+        self.report.conversations = self.conversations.len() as u64;
+        self.report.participants = self.accounts.len() as u64;
+        Ok(())
+    }
+
     fn body_mut(&mut self) -> Result<&mut ArchiveWriter<BufWriter<File>>, ImportError> {
         self.body
             .as_mut()
@@ -474,14 +550,23 @@ impl Sink {
             .body
             .take()
             .ok_or_else(|| ImportError::Bug("sink finished twice".into()))?;
-        body.finish()?
+        let file = body
+            .finish()?
             .into_inner()
-            .map_err(|e| ImportError::io(&self.spool_path, e.into_error()))?
-            .sync_all()
-            .ok();
+            .map_err(|e| ImportError::io(&self.spool_path, e.into_error()))?;
+        if self.direct {
+            file.sync_all()
+                .map_err(|e| ImportError::io(&self.tmp_path, e))?;
+        }
+        drop(file);
         // Coverage from the messages, where the importer did not give it.
         let source = self.source_id.clone();
-        for (c, st) in self.conversations.iter_mut().zip(&self.stats) {
+        let stats = if self.direct {
+            &[][..]
+        } else {
+            &self.stats[..]
+        };
+        for (c, st) in self.conversations.iter_mut().zip(stats) {
             let cov = match c.coverage.iter_mut().find(|v| v.source == source) {
                 Some(v) => v,
                 None => {
@@ -511,6 +596,7 @@ impl Sink {
         self.report.participants = self.accounts.len() as u64;
         let media = std::mem::replace(&mut self.media, Media::None);
         match media {
+            _ if self.direct => {}
             Media::None => {
                 let p = self.tmp_path.clone();
                 self.assemble_file(&p)?;

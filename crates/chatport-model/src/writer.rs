@@ -197,14 +197,15 @@ impl<W: Write> ArchiveWriter<W> {
             }
             _ => None,
         };
-        if let Some(existing) = self.ids.get(id) {
+        // One lookup both checks and defines the id; a failed write leaves the archive broken
+        // anyway, so defining before writing loses nothing.
+        if let Some(existing) = self.ids.define(id, t) {
             return Err(WriteError::DuplicateId {
                 id: id.to_owned(),
                 existing,
             });
         }
         self.emit(rec)?;
-        self.ids.define(id, t);
         if let Some((key, ordinal)) = conversation {
             self.last_ordinal.insert(key, ordinal);
         }

@@ -25,7 +25,9 @@ use chatport_model::{
     Account, Attachment, Conversation, ConversationKind, Deletion, Edit, Event, EventKind, Message,
 };
 use header::{Header, Style};
-use std::collections::HashMap;
+/// Name sets and maps with a fast hash: they are consulted for every line.
+type NameSet = std::collections::HashSet<String, xxhash_rust::xxh3::Xxh3Builder>;
+type NameMap = std::collections::HashMap<String, String, xxhash_rust::xxh3::Xxh3Builder>;
 use std::io::BufRead;
 
 const PLATFORM: &str = "whatsapp";
@@ -179,7 +181,7 @@ fn for_each_line(
                     "binary data (a NUL byte) where a WhatsApp chat has text",
                 ));
             }
-            match std::str::from_utf8(line) {
+            match simdutf8::basic::from_utf8(line) {
                 Ok(s) => f(n, s, false)?,
                 Err(_) => f(n, &String::from_utf8_lossy(line), true)?,
             }
@@ -187,19 +189,36 @@ fn for_each_line(
     })
 }
 
+/// What the first pass learns about the lines of one header form.
+struct SigScan {
+    sig: (Style, char),
+    lines: u64,
+    first_line: u64,
+    evidence: order::Evidence,
+    /// The authors of messages, in order of first appearance.
+    authors: Vec<String>,
+    author_set: NameSet,
+    /// True when a system line says a group was created or changed members or name.
+    group_events: bool,
+}
+
 struct Scan {
-    /// Per header signature: lines, evidence, first line.
-    sigs: Vec<((Style, char), u64, order::Evidence, u64)>,
+    sigs: Vec<SigScan>,
     first_nonempty: Option<(u64, bool)>,
-    /// Every name written as `NAME: ` after a header.
-    authors: std::collections::HashSet<String>,
+}
+
+/// Who wrote a line and whether it is a system line, decided from its first line alone, the
+/// same way in both passes: the first pass registers exactly the authors the second will meet.
+fn classify<'a>(rest: &'a str, known: Option<&NameSet>) -> (Option<&'a str>, &'a str, bool) {
+    let (author, body, lrm) = split_author(rest, known);
+    let system = author.is_none() || lrm && is_system_body(body);
+    (author, body, system)
 }
 
 fn scan(input: &Input, entry: &str) -> Result<Scan, ImportError> {
     let mut s = Scan {
         sigs: Vec::new(),
         first_nonempty: None,
-        authors: std::collections::HashSet::new(),
     };
     for_each_line(input, entry, |n, line, _| {
         let h = header::parse(line);
@@ -208,20 +227,46 @@ fn scan(input: &Input, entry: &str) -> Result<Scan, ImportError> {
         }
         if let Some(h) = h {
             let sig = h.signature();
-            let slot = match s.sigs.iter().position(|x| x.0 == sig) {
+            let slot = match s.sigs.iter().position(|x| x.sig == sig) {
                 Some(i) => i,
                 None => {
-                    s.sigs.push((sig, 0, order::Evidence::default(), n));
+                    s.sigs.push(SigScan {
+                        sig,
+                        lines: 0,
+                        first_line: n,
+                        evidence: order::Evidence::default(),
+                        authors: Vec::new(),
+                        author_set: Default::default(),
+                        group_events: false,
+                    });
                     s.sigs.len() - 1
                 }
             };
             let e = &mut s.sigs[slot];
-            e.1 += 1;
-            e.2.add(h.n, h.digits, n);
-            if let (Some(a), _, _) = split_author(h.rest, None)
-                && !s.authors.contains(a)
-            {
-                s.authors.insert(a.to_owned());
+            e.lines += 1;
+            let time = (h.hour24().unwrap_or(0), h.minute, h.second);
+            e.evidence.add(h.n, h.digits, time, n);
+            match classify(h.rest, Some(&e.author_set)) {
+                (Some(a), _, false) => {
+                    if e.authors.last().is_none_or(|l| l != a) && !e.author_set.contains(a) {
+                        e.author_set.insert(a.to_owned());
+                        e.authors.push(a.to_owned());
+                    }
+                }
+                (author, body, _) => {
+                    let text = if author.is_some() { body } else { h.rest };
+                    if matches!(
+                        body::system(text).kind,
+                        EventKind::Created
+                            | EventKind::Added
+                            | EventKind::Removed
+                            | EventKind::Left
+                            | EventKind::Joined
+                            | EventKind::Renamed
+                    ) {
+                        e.group_events = true;
+                    }
+                }
             }
         }
         Ok(())
@@ -229,27 +274,34 @@ fn scan(input: &Input, entry: &str) -> Result<Scan, ImportError> {
     Ok(s)
 }
 
+/// The message being read: its header line and body so far. One is kept and refilled, so
+/// that reading a message allocates little.
+#[derive(Default)]
 struct Pending {
+    live: bool,
     line: u64,
-    time: chatport_model::Time,
-    at: String,
-    author: Option<String>,
+    time: Option<chatport_model::Time>,
+    has_author: bool,
+    author: String,
     body: String,
-    system_style: bool,
+    system: bool,
 }
 
 struct State<'a> {
     input: &'a Input,
     options: &'a ImportOptions,
-    entry: String,
     base: String,
     shown: String,
     conv: String,
     ordinal: u64,
-    accounts: HashMap<String, String>,
-    authors: Vec<String>,
-    group_events: bool,
-    me_seen: bool,
+    /// Author name to account id, for every author the first pass found.
+    accounts: NameMap,
+    /// Authors met so far, for [`classify`] to decide as the first pass did.
+    seen: NameSet,
+    /// The message record, refilled for each message.
+    m: Message,
+    /// The last sender's name and account id: consecutive messages often share them.
+    last_author: (String, String),
 }
 
 /// Imports a WhatsApp chat export.
@@ -281,19 +333,32 @@ pub(crate) fn import(
         }
         Some(_) => {}
     }
-    let Some((sig, _, evidence, _)) = scan
+    let Some(main) = scan
         .sigs
-        .iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.3.cmp(&a.3)))
-        .cloned()
+        .into_iter()
+        .max_by(|a, b| a.lines.cmp(&b.lines).then(b.first_line.cmp(&a.first_line)))
     else {
         return Err(ImportError::invalid(
             format!("{shown}:1"),
             "not a WhatsApp chat: no line starts with a date and time",
         ));
     };
+    let sig = main.sig;
+    let evidence = &main.evidence;
     let date_order = match options.date_order {
-        Some(o) => o,
+        Some(o) => {
+            let k = order::ORDERS.iter().position(|x| *x == o).unwrap_or(0);
+            if let Some(n) = evidence.first_invalid[k] {
+                return Err(ImportError::invalid(
+                    format!("{shown}:{n}"),
+                    format!(
+                        "this date is not a real date with --date-order {}",
+                        order::name(o)
+                    ),
+                ));
+            }
+            o
+        }
         None => match evidence.decide() {
             Ok((o, by_sequence)) => {
                 if by_sequence {
@@ -367,10 +432,89 @@ pub(crate) fn import(
         src.extensions.insert(NAMESPACE.into(), ext.into());
     }
     sink.header_mut().title = title.clone();
-    let mut c = Conversation::new(&conv, PLATFORM, ConversationKind::Unknown);
+    // Everything the archive needs before the messages is known from the first pass: the
+    // accounts, the conversation's kind, members and coverage. The messages then go straight
+    // to the output.
+    let zone = options.tz.clone();
+    let mut accounts = NameMap::default();
+    let mut me_seen = false;
+    for name in &main.authors {
+        let id = derive_id("wa-a-", &[name]);
+        let mut a = Account::new(&id, PLATFORM);
+        a.display_name = Some(name.clone());
+        if let Some(rest) = name.strip_prefix('+')
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ' ' || c == '-' || header::is_format_char(c))
+        {
+            a.phone = Some(
+                name.chars()
+                    .filter(|c| !header::is_format_char(*c))
+                    .collect(),
+            );
+        }
+        if options.me.as_deref() == Some(name.as_str()) {
+            a.is_self = Some(true);
+            me_seen = true;
+        }
+        sink.account(a)?;
+        accounts.insert(name.clone(), id);
+    }
+    let kind = if main.group_events || main.authors.len() > 2 {
+        ConversationKind::Group
+    } else if main.authors.len() == 2 {
+        ConversationKind::Direct
+    } else {
+        ConversationKind::Unknown
+    };
+    let mut c = Conversation::new(&conv, PLATFORM, kind);
     c.title = title;
+    c.members = main
+        .authors
+        .iter()
+        .map(|a| chatport_model::Member {
+            account: accounts[a].clone(),
+            roles: Vec::new(),
+            nickname: None,
+        })
+        .collect();
+    let k = order::ORDERS
+        .iter()
+        .position(|x| *x == date_order)
+        .unwrap_or(0);
+    let stamp_time = |((y, mo, d, h, mi, sec), seconds): order::Stamp| {
+        jiff::civil::DateTime::new(y, mo, d, h as i8, mi as i8, sec.min(59) as i8, 0)
+            .ok()
+            .map(|dt| {
+                let mut t = times::local(dt, seconds, "", zone.as_ref());
+                t.original = None;
+                t
+            })
+    };
+    let (from, to) = match evidence.bounds[k] {
+        Some((lo, hi)) => (stamp_time(lo), stamp_time(hi)),
+        None => (None, None),
+    };
+    c.coverage.push(chatport_model::Coverage {
+        source: sink.source_id().to_owned(),
+        from,
+        to,
+        messages: Some(main.lines),
+        complete: None,
+    });
     sink.conversation(c)?;
+    if let Some(me) = &options.me
+        && !me_seen
+    {
+        sink.warn(
+            "me-not-found",
+            &format!("--me {me:?} names nobody who wrote in this chat"),
+            shown.clone(),
+        );
+    }
+    sink.begin_messages()?;
 
+    let conv_id = conv.clone();
     let base = entry
         .rsplit_once('/')
         .map(|(b, _)| b.to_owned())
@@ -378,20 +522,18 @@ pub(crate) fn import(
     let mut st = State {
         input,
         options,
-        entry: entry.clone(),
         base,
         shown: shown.clone(),
-        conv,
+        conv: conv.clone(),
         ordinal: 0,
-        accounts: HashMap::new(),
-        authors: Vec::new(),
-        group_events: false,
-        me_seen: false,
+        accounts,
+        seen: Default::default(),
+        m: Message::new(String::new(), conv_id, 0),
+        last_author: Default::default(),
     };
-    let mut pending: Option<Pending> = None;
+    st.m.origin = sink.origin_line(&entry, 0);
+    let mut pending = Pending::default();
     let mut before_first: Vec<u64> = Vec::new();
-    let mut bad_dates: Option<u64> = None;
-    let zone = options.tz.clone();
     for_each_line(input, &entry, |n, line, lossy| {
         if lossy {
             sink.warn(
@@ -409,37 +551,38 @@ pub(crate) fn import(
             jiff::civil::DateTime::new(y, m, d, hour as i8, h.minute as i8, sec as i8, 0).ok()
         });
         let Some(dt) = dt else {
-            if options.date_order.is_some() {
-                bad_dates.get_or_insert(n);
-            }
             return continuation(&mut pending, &mut before_first, n, line);
         };
-        if let Some(p) = pending.take() {
-            st.emit(sink, p)?;
+        if pending.live {
+            st.emit(sink, &mut pending)?;
         }
         sink.source_message();
-        let (author, body, system_style) = split_author(h.rest, Some(&scan.authors));
-        pending = Some(Pending {
-            line: n,
-            time: times::local(dt, h.second.is_some(), h.original, zone.as_ref()),
-            at: times::civil_text(dt, h.second.is_some()),
-            author: author.map(str::to_owned),
-            body: body.to_owned(),
-            system_style,
-        });
+        let (author, body, system) = classify(h.rest, Some(&st.seen));
+        if let Some(a) = author
+            && !system
+            && a != st.last_author.0
+            && !st.seen.contains(a)
+        {
+            st.seen.insert(a.to_owned());
+        }
+        pending.live = true;
+        pending.line = n;
+        pending.time = Some(times::local(
+            dt,
+            h.second.is_some(),
+            h.original,
+            zone.as_ref(),
+        ));
+        pending.has_author = author.is_some();
+        pending.author.clear();
+        pending.author.push_str(author.unwrap_or(""));
+        pending.body.clear();
+        pending.body.push_str(body);
+        pending.system = system;
         Ok(())
     })?;
-    if let Some(n) = bad_dates {
-        return Err(ImportError::invalid(
-            format!("{shown}:{n}"),
-            format!(
-                "this date is not a real date with --date-order {}",
-                order::name(date_order)
-            ),
-        ));
-    }
-    if let Some(p) = pending.take() {
-        st.emit(sink, p)?;
+    if pending.live {
+        st.emit(sink, &mut pending)?;
     }
     for n in before_first {
         sink.warn(
@@ -448,23 +591,21 @@ pub(crate) fn import(
             format!("{shown}:{n}"),
         );
     }
-    st.finish(sink)
+    Ok(())
 }
 
 /// Appends a continuation line to the pending message.
 fn continuation(
-    pending: &mut Option<Pending>,
+    pending: &mut Pending,
     before_first: &mut Vec<u64>,
     n: u64,
     line: &str,
 ) -> Result<(), ImportError> {
-    match pending {
-        Some(p) => {
-            p.body.push('\n');
-            p.body.push_str(line);
-        }
-        None if !line.trim().is_empty() => before_first.push(n),
-        None => {}
+    if pending.live {
+        pending.body.push('\n');
+        pending.body.push_str(line);
+    } else if !line.trim().is_empty() {
+        before_first.push(n);
     }
     Ok(())
 }
@@ -473,11 +614,8 @@ fn continuation(
 /// mark, as in `X changed the subject from "a: b"`) has no author: a system line, unless it
 /// starts with the name of someone who writes elsewhere in the file followed by `:` (chat-miner's
 /// `John Doe:.`).
-fn split_author<'a>(
-    rest: &'a str,
-    known: Option<&std::collections::HashSet<String>>,
-) -> (Option<&'a str>, &'a str, bool) {
-    let (author, body) = match rest.find(": ") {
+fn split_author<'a>(rest: &'a str, known: Option<&NameSet>) -> (Option<&'a str>, &'a str, bool) {
+    let (author, body) = match find_colon_space(rest) {
         Some(i) => (Some(&rest[..i]), &rest[i + 2..]),
         None => match rest.strip_suffix(':') {
             Some(a) if !a.is_empty() => (Some(a), ""),
@@ -497,62 +635,39 @@ fn split_author<'a>(
 }
 
 impl State<'_> {
-    fn account_for(&mut self, sink: &mut Sink, name: &str) -> Result<String, ImportError> {
-        if let Some(id) = self.accounts.get(name) {
-            return Ok(id.clone());
-        }
-        let id = derive_id("wa-a-", &[name]);
-        let mut a = Account::new(&id, PLATFORM);
-        a.display_name = Some(name.to_owned());
-        if let Some(rest) = name.strip_prefix('+')
-            && rest
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == ' ' || c == '-' || header::is_format_char(c))
-        {
-            a.phone = Some(
-                name.chars()
-                    .filter(|c| !header::is_format_char(*c))
-                    .collect(),
-            );
-        }
-        if self.options.me.as_deref() == Some(name) {
-            a.is_self = Some(true);
-            self.me_seen = true;
-        }
-        sink.account(a)?;
-        self.accounts.insert(name.to_owned(), id.clone());
-        self.authors.push(id.clone());
-        Ok(id)
-    }
-
-    /// The account for a name a system line mentions, only when already known (a system line
-    /// never creates a participant); `You` is the exporting user when `--me` names them.
-    fn known(&self, name: &str) -> Option<String> {
-        let name = if name == "You" || name == "you" {
-            self.options.me.as_deref()?
-        } else {
-            name
-        };
-        self.accounts.get(name).cloned()
-    }
-
-    fn emit(&mut self, sink: &mut Sink, p: Pending) -> Result<(), ImportError> {
+    fn emit(&mut self, sink: &mut Sink, p: &mut Pending) -> Result<(), ImportError> {
+        p.live = false;
         self.ordinal += 1;
-        let mut m = Message::new(String::new(), self.conv.clone(), self.ordinal);
-        m.origin = sink.origin_line(&self.entry, p.line);
-        let id_author = p.author.as_deref().unwrap_or("");
-        let b = if p.author.is_some() && !(p.system_style && is_system_body(&p.body)) {
-            let b = body::parse(&p.body);
-            if let Some(a) = &p.author {
-                m.sender = Some(self.account_for(sink, a)?);
-                m.sender_name = Some(a.clone());
-            }
-            Some(b)
-        } else {
-            None
-        };
-        match b {
-            Some(b) => {
+        let m = &mut self.m;
+        m.ordinal = self.ordinal;
+        if let Some(o) = m.origin.as_mut() {
+            o.line = Some(p.line);
+        }
+        m.text = None;
+        m.edited = None;
+        m.deleted = None;
+        m.location = None;
+        m.poll = None;
+        m.call = None;
+        m.event = None;
+        m.attachments.clear();
+        m.extensions.clear();
+        m.time = p.time.take();
+        let author = p.has_author.then_some(p.author.as_str());
+        match author {
+            Some(a) if !p.system => {
+                if self.last_author.0 != a {
+                    let id = self.accounts.get(a).ok_or_else(|| {
+                        ImportError::Bug(format!("author {a:?} was not found by the first pass"))
+                    })?;
+                    self.last_author.0.clear();
+                    self.last_author.0.push_str(a);
+                    self.last_author.1.clear();
+                    self.last_author.1.push_str(id);
+                }
+                set(&mut m.sender, &self.last_author.1);
+                set(&mut m.sender_name, a);
+                let b = body::parse(&p.body);
                 m.text = b.text;
                 if b.edited {
                     m.edited = Some(Box::new(Edit {
@@ -586,29 +701,26 @@ impl State<'_> {
                     m.extensions.insert(NAMESPACE.into(), ext.into());
                 }
             }
-            None => {
+            _ => {
                 // A system line: with no author (Android), or an iOS line whose "author" is the
                 // group or a person and whose body starts with U+200E.
-                let text = match &p.author {
+                m.sender = None;
+                m.sender_name = author.map(str::to_owned);
+                let text = match author {
                     Some(_) => p.body.trim_start_matches('\u{200E}').to_owned(),
                     None => p.body.clone(),
                 };
                 let sys = body::system(&text);
-                if matches!(
-                    sys.kind,
-                    EventKind::Created
-                        | EventKind::Added
-                        | EventKind::Removed
-                        | EventKind::Left
-                        | EventKind::Joined
-                        | EventKind::Renamed
-                ) {
-                    self.group_events = true;
-                }
-                m.sender_name = p.author.clone();
-                let actor = sys.actor.as_deref().and_then(|a| self.known(a));
-                let targets: Vec<String> =
-                    sys.targets.iter().filter_map(|t| self.known(t)).collect();
+                let known = |name: &str| -> Option<String> {
+                    let name = if name == "You" || name == "you" {
+                        self.options.me.as_deref()?
+                    } else {
+                        name
+                    };
+                    self.accounts.get(name).cloned()
+                };
+                let actor = sys.actor.as_deref().and_then(known);
+                let targets: Vec<String> = sys.targets.iter().filter_map(|t| known(t)).collect();
                 m.event = Some(Box::new(Event {
                     kind: sys.kind,
                     platform_kind: Some(sys.platform_kind.to_owned()),
@@ -623,52 +735,48 @@ impl State<'_> {
             }
         }
         // The id: derived from what the line says, plus its occurrence among identical earlier
-        // lines, so duplicates sent in the same minute stay two messages.
+        // lines, so duplicates sent in the same minute stay two messages. The wall-clock time
+        // counts, not an assumed instant, so that ids do not depend on --tz.
+        let at = m
+            .time
+            .as_ref()
+            .map(|t| t.local.as_deref().unwrap_or(&t.at))
+            .unwrap_or("");
+        let id_author = author.unwrap_or("");
         let mut occurrence = 0u32;
         loop {
             let occ = occurrence.to_string();
-            let id = derive_id("wa-m-", &[&self.conv, &p.at, id_author, &p.body, &occ]);
-            if !sink.is_defined(&id) {
-                m.id = id;
-                break;
+            m.id = derive_id("wa-m-", &[&self.conv, at, id_author, &p.body, &occ]);
+            if sink.message_or_taken(m)? {
+                return Ok(());
             }
             occurrence += 1;
         }
-        m.time = Some(p.time);
-        sink.message(&m)
     }
+}
 
-    fn finish(self, sink: &mut Sink) -> Result<(), ImportError> {
-        let distinct = self.authors.len();
-        let kind = if self.group_events || distinct > 2 {
-            ConversationKind::Group
-        } else if distinct == 2 {
-            ConversationKind::Direct
-        } else {
-            ConversationKind::Unknown
-        };
-        if let Some(c) = sink.conversation_mut(&self.conv) {
-            c.kind = kind;
-            c.members = self
-                .authors
-                .iter()
-                .map(|a| chatport_model::Member {
-                    account: a.clone(),
-                    roles: Vec::new(),
-                    nickname: None,
-                })
-                .collect();
+/// The first `": "` in `s`.
+fn find_colon_space(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b':', &b[from..]) {
+        let at = from + i;
+        if b.get(at + 1) == Some(&b' ') {
+            return Some(at);
         }
-        if let Some(me) = &self.options.me
-            && !self.me_seen
-        {
-            sink.warn(
-                "me-not-found",
-                &format!("--me {me:?} names nobody who wrote in this chat"),
-                self.shown.clone(),
-            );
+        from = at + 1;
+    }
+    None
+}
+
+/// Sets an optional text field, reusing its allocation.
+fn set(field: &mut Option<String>, value: &str) {
+    match field {
+        Some(s) => {
+            s.clear();
+            s.push_str(value);
         }
-        Ok(())
+        None => *field = Some(value.to_owned()),
     }
 }
 

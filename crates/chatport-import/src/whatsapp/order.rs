@@ -53,11 +53,17 @@ pub struct Evidence {
     pub backwards: [u64; 3],
     last: [Option<(i16, i8, i8)>; 3],
     short_year_first: bool,
+    /// Per order: the earliest and latest date and time, and whether it had seconds.
+    pub bounds: [Option<(Stamp, Stamp)>; 3],
 }
+
+/// A date and time as numbers (year, month, day, hour, minute, second), and whether the source
+/// wrote the seconds.
+pub type Stamp = ((i16, i8, i8, u32, u32, u32), bool);
 
 impl Evidence {
     /// Adds one header's date.
-    pub fn add(&mut self, n: [u32; 3], digits: [u8; 3], line: u64) {
+    pub fn add(&mut self, n: [u32; 3], digits: [u8; 3], time: (u32, u32, Option<u32>), line: u64) {
         self.headers += 1;
         if digits[0] <= 2 {
             self.short_year_first = true;
@@ -69,6 +75,21 @@ impl Evidence {
                         self.backwards[k] += 1;
                     }
                     self.last[k] = Some(date);
+                    let stamp: Stamp = (
+                        (date.0, date.1, date.2, time.0, time.1, time.2.unwrap_or(0)),
+                        time.2.is_some(),
+                    );
+                    match &mut self.bounds[k] {
+                        None => self.bounds[k] = Some((stamp, stamp)),
+                        Some((lo, hi)) => {
+                            if stamp.0 < lo.0 {
+                                *lo = stamp;
+                            }
+                            if stamp.0 > hi.0 {
+                                *hi = stamp;
+                            }
+                        }
+                    }
                 }
                 None => {
                     self.invalid[k] += 1;
@@ -139,7 +160,7 @@ mod tests {
     fn evidence(dates: &[[u32; 3]], digits: [u8; 3]) -> Evidence {
         let mut e = Evidence::default();
         for (i, d) in dates.iter().enumerate() {
-            e.add(*d, digits, i as u64 + 1);
+            e.add(*d, digits, (10, 0, None), i as u64 + 1);
         }
         e
     }
