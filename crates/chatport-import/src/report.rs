@@ -64,6 +64,8 @@ pub struct Validation {
     pub errors: u64,
     /// Warnings found.
     pub warnings: u64,
+    /// The distinct codes of the first diagnostics reported (see `chatport codes`).
+    pub codes: Vec<String>,
 }
 
 impl ImportReport {
@@ -154,12 +156,15 @@ impl std::fmt::Display for ImportReport {
             }
         }
         match &self.validation {
-            Some(v) if v.valid => writeln!(
+            Some(v) if v.valid && v.warnings > 0 => writeln!(
                 f,
-                "  validation: valid ({} warning{})",
+                "  validation: valid ({} warning{}: {}; `chatport validate {}` shows them)",
                 v.warnings,
-                if v.warnings == 1 { "" } else { "s" }
+                if v.warnings == 1 { "" } else { "s" },
+                v.codes.join(", "),
+                self.output
             ),
+            Some(v) if v.valid => writeln!(f, "  validation: valid"),
             Some(v) => writeln!(
                 f,
                 "  validation: INVALID, {} errors, {} warnings",

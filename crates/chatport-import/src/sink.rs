@@ -635,10 +635,18 @@ impl Sink {
                 },
             )
             .map_err(|e| ImportError::Bug(format!("could not validate the output: {e}")))?;
+            let mut codes: Vec<String> = v
+                .diagnostics
+                .iter()
+                .map(|d| d.code.as_str().to_owned())
+                .collect();
+            codes.sort();
+            codes.dedup();
             self.report.validation = Some(Validation {
                 valid: v.valid,
                 errors: v.errors,
                 warnings: v.warnings,
+                codes,
             });
             if !v.valid {
                 let first: Vec<String> = v
