@@ -119,12 +119,16 @@ impl std::fmt::Display for ImportReport {
             .iter()
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
-        writeln!(
-            f,
-            "  messages:      {} ({})",
-            self.messages,
-            kinds.join(", ")
-        )?;
+        if kinds.is_empty() {
+            writeln!(f, "  messages:      {}", self.messages)?;
+        } else {
+            writeln!(
+                f,
+                "  messages:      {} ({})",
+                self.messages,
+                kinds.join(", ")
+            )?;
+        }
         if !self.attachments.is_empty() {
             let a: Vec<String> = self
                 .attachments

@@ -250,15 +250,7 @@ pub(crate) fn import(
         });
         let name = e.name.clone();
         match shape {
-            Some(Single::Listing(kind)) => {
-                return Err(ImportError::invalid(
-                    input.display(&name),
-                    format!(
-                        "this is a Slack {kind} on its own ({}): it holds no messages. chatport imports a whole Slack workspace export: give it the export's .zip or its unpacked folder",
-                        listing_what(kind)
-                    ),
-                ));
-            }
+            Some(Single::Listing(kind)) => return import_listing(input, &name, kind, sink),
             Some(shape) => return import_single(input, &name, shape, sink),
             None => {}
         }
@@ -621,6 +613,72 @@ fn import_export(input: &Input, root: &str, sink: &mut Sink) -> Result<(), Impor
                 }
                 Ok(())
             })?;
+        }
+    }
+    Ok(())
+}
+
+/// One of the export's lists on its own (users.json, channels.json, ...): it holds no messages,
+/// but what it holds (accounts, or conversations with their members) comes over, with a warning
+/// that says the messages are in the whole export.
+fn import_listing(
+    input: &Input,
+    name: &str,
+    kind: &'static str,
+    sink: &mut Sink,
+) -> Result<(), ImportError> {
+    {
+        let src = sink.source_mut();
+        src.exporter = Some("Slack workspace export".into());
+        src.files = vec![name.to_owned()];
+    }
+    sink.warn(
+        "no-messages",
+        &format!(
+            "this is a Slack {kind} on its own ({}): it holds no messages, only what the archive now has of it. The messages are in the whole export: import its .zip or unpacked folder",
+            listing_what(kind)
+        ),
+        input.display(name),
+    );
+    let list = read_list(input, name)?.unwrap_or_default();
+    if kind == "users.json" {
+        for (i, u) in list.into_iter().enumerate() {
+            match u.as_object().cloned().and_then(user_account) {
+                Some((a, _)) => sink.account(a)?,
+                None => sink.warn(
+                    "list-entry-unreadable",
+                    "an entry of a list has no id; left out",
+                    format!("{}#/{i}", input.display(name)),
+                ),
+            }
+        }
+        return Ok(());
+    }
+    let conv_kind = LISTS
+        .iter()
+        .find(|(f, _)| *f == kind)
+        .map_or(ConversationKind::Unknown, |(_, k)| *k);
+    for (i, c) in list.into_iter().enumerate() {
+        let location = format!("{}#/{i}", input.display(name));
+        match c {
+            Value::Object(o) if nonempty(&o, "id").is_some() => {
+                let id = nonempty(&o, "id").unwrap_or_default().to_owned();
+                if sink.has_conversation(&text::slack_id("sl-c-", &id)) {
+                    sink.warn(
+                        "conversation-listed-twice",
+                        "a conversation is listed twice (in one list or in two); the first listing is kept",
+                        location,
+                    );
+                    continue;
+                }
+                let c = conversation(&id, conv_kind, o, sink, &location)?;
+                sink.conversation(c)?;
+            }
+            _ => sink.warn(
+                "list-entry-unreadable",
+                "an entry of a list has no id; left out",
+                location,
+            ),
         }
     }
     Ok(())
