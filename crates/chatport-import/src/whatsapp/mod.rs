@@ -246,6 +246,9 @@ fn scan(input: &Input, entry: &str) -> Result<Scan, ImportError> {
             e.lines += 1;
             let time = (h.hour24().unwrap_or(0), h.minute, h.second);
             e.evidence.add(h.n, h.digits, time, n);
+            if let Some(d) = order::media_date(h.rest) {
+                e.evidence.add_media(h.n, h.digits, d);
+            }
             match classify(h.rest, Some(&e.author_set)) {
                 (Some(a), _, false) => {
                     if e.authors.last().is_none_or(|l| l != a) && !e.author_set.contains(a) {
@@ -360,8 +363,18 @@ pub(crate) fn import(
             o
         }
         None => match evidence.decide() {
-            Ok((o, by_sequence)) => {
-                if by_sequence {
+            Ok((o, basis)) => {
+                if basis == order::Basis::MediaNames {
+                    sink.warn(
+                        "date-order-from-media-names",
+                        &format!(
+                            "every date fits more than one order; chose {} because the dates in the media files' names (IMG-YYYYMMDD-…) fall on their lines' days under it; pass --date-order to choose otherwise",
+                            order::name(o)
+                        ),
+                        shown.clone(),
+                    );
+                }
+                if basis == order::Basis::Sequence {
                     let others: Vec<String> = evidence
                         .possible()
                         .into_iter()

@@ -55,6 +55,53 @@ pub struct Evidence {
     short_year_first: bool,
     /// Per order: the earliest and latest date and time, and whether it had seconds.
     pub bounds: [Option<(Stamp, Stamp)>; 3],
+    /// Media file names with a date in them (`IMG-20241202-WA0001.jpg`) seen on header lines.
+    pub media_dates: u64,
+    /// Per order: how many of those dates equal the header's date under it.
+    pub media_agree: [u64; 3],
+}
+
+/// How an order was decided, when more than one fitted every date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// Only one order makes every date real.
+    Dates,
+    /// The dates of the media files the lines name (WhatsApp puts the day in their names).
+    MediaNames,
+    /// One order keeps the dates in sequence, the others jump back and forth.
+    Sequence,
+}
+
+/// The date in a WhatsApp media file name on a line: Android `IMG-20241202-WA0001.jpg`
+/// (also VID, PTT, AUD, DOC, STK) or iOS `00000001-PHOTO-2019-06-20-16-00-15.jpg`.
+pub fn media_date(line: &str) -> Option<(i16, i8, i8)> {
+    let b = line.as_bytes();
+    let num = |s: &[u8]| -> Option<u32> {
+        s.iter().try_fold(0u32, |v, c| c.is_ascii_digit().then(|| v * 10 + u32::from(c - b'0')))
+    };
+    let date = |y: u32, m: u32, d: u32| -> Option<(i16, i8, i8)> {
+        let (y, m, d) = (i16::try_from(y).ok()?, i8::try_from(m).ok()?, i8::try_from(d).ok()?);
+        jiff::civil::Date::new(y, m, d).ok().map(|_| (y, m, d))
+    };
+    if let Some(i) = memchr::memmem::find(b, b"-WA") {
+        // "XXX-YYYYMMDD-WA"
+        if i >= 12 && b[i - 9] == b'-' {
+            let ymd = num(&b[i - 8..i])?;
+            return date(ymd / 10000, ymd / 100 % 100, ymd % 100);
+        }
+        return None;
+    }
+    if memchr::memchr(b'<', b).is_some() {
+        for kind in [&b"-PHOTO-"[..], b"-VIDEO-", b"-AUDIO-", b"-STICKER-", b"-GIF-"] {
+            if let Some(i) = memchr::memmem::find(b, kind) {
+                let r = b.get(i + kind.len()..i + kind.len() + 10)?;
+                if r[4] == b'-' && r[7] == b'-' {
+                    return date(num(&r[..4])?, num(&r[5..7])?, num(&r[8..10])?);
+                }
+            }
+        }
+    }
+    None
 }
 
 /// A date and time as numbers (year, month, day, hour, minute, second), and whether the source
@@ -62,6 +109,16 @@ pub struct Evidence {
 pub type Stamp = ((i16, i8, i8, u32, u32, u32), bool);
 
 impl Evidence {
+    /// Adds the date of a media file named on a header line with these date numbers.
+    pub fn add_media(&mut self, n: [u32; 3], digits: [u8; 3], file_date: (i16, i8, i8)) {
+        self.media_dates += 1;
+        for (k, order) in ORDERS.into_iter().enumerate() {
+            if ymd(order, n, digits) == Some(file_date) {
+                self.media_agree[k] += 1;
+            }
+        }
+    }
+
     /// Adds one header's date.
     pub fn add(&mut self, n: [u32; 3], digits: [u8; 3], time: (u32, u32, Option<u32>), line: u64) {
         self.headers += 1;
@@ -117,13 +174,24 @@ impl Evidence {
         }
     }
 
-    /// The decision: `Ok(order, by_sequence)` or `Err(candidates)` when the file cannot tell.
-    pub fn decide(&self) -> Result<(DateOrder, bool), Vec<DateOrder>> {
+    /// The decision: `Ok(order, basis)` or `Err(candidates)` when the file cannot tell.
+    pub fn decide(&self) -> Result<(DateOrder, Basis), Vec<DateOrder>> {
         let possible = self.possible();
         match possible.as_slice() {
-            [one] => Ok((*one, false)),
+            [one] => Ok((*one, Basis::Dates)),
             [] => Err(possible),
             many => {
+                // The media files' own dates: the order under which most of them fall on the
+                // day of their line, if it is a majority and strictly ahead of the others.
+                let agree = |o: &DateOrder| {
+                    self.media_agree[ORDERS.iter().position(|x| x == o).unwrap_or(0)]
+                };
+                let mut by_media: Vec<DateOrder> = many.to_vec();
+                by_media.sort_by_key(|o| std::cmp::Reverse(agree(o)));
+                let top = agree(&by_media[0]);
+                if top * 2 > self.media_dates && by_media[1..].iter().all(|o| agree(o) < top) {
+                    return Ok((by_media[0], Basis::MediaNames));
+                }
                 // Decisive sequence: the best order goes back at most once per hundred headers,
                 // every other goes back at least three times and ten times as often.
                 let back =
@@ -135,7 +203,7 @@ impl Evidence {
                     .iter()
                     .all(|o| back(o) >= 3 && back(o) >= best.saturating_mul(10));
                 if best <= self.headers / 100 && others_ok {
-                    Ok((sorted[0], true))
+                    Ok((sorted[0], Basis::Sequence))
                 } else {
                     Err(many.to_vec())
                 }
@@ -168,9 +236,9 @@ mod tests {
     #[test]
     fn one_day_over_twelve_decides() {
         let e = evidence(&[[1, 1, 19], [20, 1, 19], [10, 6, 20]], [2, 2, 2]);
-        assert_eq!(e.decide(), Ok((DateOrder::Dmy, false)));
+        assert_eq!(e.decide(), Ok((DateOrder::Dmy, Basis::Dates)));
         let e = evidence(&[[1, 1, 2019], [1, 20, 2019]], [2, 2, 4]);
-        assert_eq!(e.decide(), Ok((DateOrder::Mdy, false)));
+        assert_eq!(e.decide(), Ok((DateOrder::Mdy, Basis::Dates)));
     }
 
     #[test]
@@ -190,10 +258,10 @@ mod tests {
         }
         let e = evidence(&dates, [2, 2, 2]);
         assert_eq!(e.possible(), vec![DateOrder::Dmy]);
-        assert_eq!(e.decide(), Ok((DateOrder::Dmy, false)));
+        assert_eq!(e.decide(), Ok((DateOrder::Dmy, Basis::Dates)));
         // Year first with two digits only when nothing else fits.
         let e = evidence(&[[30, 2, 15], [30, 2, 16]], [2, 2, 2]);
-        assert_eq!(e.decide(), Ok((DateOrder::Ymd, false)));
+        assert_eq!(e.decide(), Ok((DateOrder::Ymd, Basis::Dates)));
     }
 
     #[test]
@@ -213,9 +281,24 @@ mod tests {
         ];
         let e = evidence(&dates, [1, 1, 2]);
         assert_eq!(e.possible(), vec![DateOrder::Dmy, DateOrder::Mdy]);
-        assert_eq!(e.decide(), Ok((DateOrder::Dmy, true)));
+        assert_eq!(e.decide(), Ok((DateOrder::Dmy, Basis::Sequence)));
         // Two orders that both run in sequence stay ambiguous.
         let e = evidence(&[[1, 2, 20], [1, 3, 20], [2, 3, 20]], [1, 1, 2]);
+        assert!(e.decide().is_err());
+    }
+
+    #[test]
+    fn media_file_names_settle_day_and_month() {
+        assert_eq!(media_date("IMG-20241202-WA0001.jpg (file attached)"), Some((2024, 12, 2)));
+        assert_eq!(media_date("\u{200E}<attached: 00000001-PHOTO-2019-06-20-16-00-15.jpg>"), Some((2019, 6, 20)));
+        assert_eq!(media_date("plain text - WA"), None);
+        let mut e = evidence(&[[1, 12, 2024], [2, 12, 2024]], [2, 2, 4]);
+        assert!(e.decide().is_err());
+        e.add_media([2, 12, 2024], [2, 2, 4], (2024, 12, 2));
+        assert_eq!(e.decide(), Ok((DateOrder::Dmy, Basis::MediaNames)));
+        // A file date that fits no order (sent near midnight, say) decides nothing.
+        let mut e = evidence(&[[1, 12, 2024], [2, 12, 2024]], [2, 2, 4]);
+        e.add_media([2, 12, 2024], [2, 2, 4], (2024, 12, 3));
         assert!(e.decide().is_err());
     }
 
