@@ -25,7 +25,7 @@ use chatport_model::ids::derive_id;
 use chatport_model::{
     Account, Attachment, AttachmentKind, Call, CallMedia, CallOutcome, Contact, Conversation,
     ConversationKind, Edit, Event, EventKind, Extensions, Forward, Location, Message, Poll,
-    PollOption, Reaction, Reactor, Reply, Span, SpanKind, Time,
+    PollOption, Precision, Reaction, Reactor, Reply, Span, SpanKind, Time,
 };
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -263,7 +263,9 @@ pub(crate) fn import(
     let repaired = input.read_entry(&file, |r| {
         let mut repair = Repair::new(r);
         let result = {
-            let mut de = serde_json::Deserializer::from_reader(&mut repair);
+            // The parser reads byte by byte: a BufReader in front lets std's fast path serve it.
+            let reader = io::BufReader::with_capacity(64 << 10, &mut repair);
+            let mut de = serde_json::Deserializer::from_reader(reader);
             let r = (&mut de)
                 .deserialize_any(RootVisitor { ctx: &mut ctx })
                 .and_then(|()| de.end());
@@ -1120,55 +1122,60 @@ impl<'de> Visitor<'de> for RawVisitor {
                 }
             }};
         }
-        while let Some(key) = map.next_key::<KeyName>()? {
-            match key.0.as_str() {
-                "id" => put!(id, "id", Loose::id),
-                "type" => put!(kind, "type", Loose::string),
-                "date" => put!(date, "date", Loose::string),
-                "date_unixtime" => put!(date_unixtime, "date_unixtime", Loose::number_text),
-                "edited" => put!(edited, "edited", Loose::string),
-                "edited_unixtime" => put!(edited_unixtime, "edited_unixtime", Loose::number_text),
-                "from" => put!(from, "from", Loose::name),
-                "from_id" => put!(from_id, "from_id", Loose::id),
-                "actor" => put!(actor, "actor", Loose::name),
-                "actor_id" => put!(actor_id, "actor_id", Loose::id),
-                "action" => put!(action, "action", Loose::string),
-                "reply_to_message_id" => put!(reply_to_message_id, "reply_to_message_id", Loose::id),
-                "forwarded_from" => put!(forwarded_from, "forwarded_from", Loose::name),
-                "photo" => put!(photo, "photo", Loose::string),
-                "file" => put!(file, "file", Loose::string),
-                "thumbnail" => put!(thumbnail, "thumbnail", Loose::string),
-                "media_type" => put!(media_type, "media_type", Loose::string),
-                "mime_type" => put!(mime_type, "mime_type", Loose::string),
-                "sticker_emoji" => put!(sticker_emoji, "sticker_emoji", Loose::string),
-                "width" => put!(width, "width", Loose::unsigned),
-                "height" => put!(height, "height", Loose::unsigned),
-                "duration_seconds" => put!(duration_seconds, "duration_seconds", Loose::float),
-                "text" | "text_entities" => {
-                    let entities = key.0 == "text_entities";
+        while let Some(key) = map.next_key::<Key>()? {
+            let k = match key {
+                Key::Known(k) => k,
+                Key::Other(name) => {
+                    let v: Value = map.next_value()?;
+                    if m.rest.iter().any(|(k, _)| *k == name) {
+                        m.duplicates.push(name.clone());
+                        m.rest.retain(|(k, _)| *k != name);
+                    }
+                    m.rest.push((name, v));
+                    continue;
+                }
+            };
+            let name = k.name();
+            match k {
+                K::Id => put!(id, name, Loose::id),
+                K::Type => put!(kind, name, Loose::string),
+                K::Date => put!(date, name, Loose::string),
+                K::DateUnixtime => put!(date_unixtime, name, Loose::number_text),
+                K::Edited => put!(edited, name, Loose::string),
+                K::EditedUnixtime => put!(edited_unixtime, name, Loose::number_text),
+                K::From => put!(from, name, Loose::name),
+                K::FromId => put!(from_id, name, Loose::id),
+                K::Actor => put!(actor, name, Loose::name),
+                K::ActorId => put!(actor_id, name, Loose::id),
+                K::Action => put!(action, name, Loose::string),
+                K::ReplyToMessageId => put!(reply_to_message_id, name, Loose::id),
+                K::ForwardedFrom => put!(forwarded_from, name, Loose::name),
+                K::Photo => put!(photo, name, Loose::string),
+                K::File => put!(file, name, Loose::string),
+                K::Thumbnail => put!(thumbnail, name, Loose::string),
+                K::MediaType => put!(media_type, name, Loose::string),
+                K::MimeType => put!(mime_type, name, Loose::string),
+                K::StickerEmoji => put!(sticker_emoji, name, Loose::string),
+                K::Width => put!(width, name, Loose::unsigned),
+                K::Height => put!(height, name, Loose::unsigned),
+                K::DurationSeconds => put!(duration_seconds, name, Loose::float),
+                K::Text | K::TextEntities => {
+                    let entities = k == K::TextEntities;
                     if m.text.is_some() && (entities || m.text_from_entities) {
                         // The same parts twice: `text` and `text_entities` carry one content.
                         map.next_value::<IgnoredAny>()?;
                     } else {
                         if m.text.is_some() {
-                            m.duplicates.push(key.0.clone());
+                            m.duplicates.push(name.to_owned());
                         }
                         match map.next_value::<TextValue>()? {
                             TextValue::Parts(p) => {
                                 m.text = Some(p);
                                 m.text_from_entities = entities;
                             }
-                            TextValue::Other(v) => m.rest.push((key.0, v)),
+                            TextValue::Other(v) => m.rest.push((name.to_owned(), v)),
                         }
                     }
-                }
-                _ => {
-                    let v: Value = map.next_value()?;
-                    if m.rest.iter().any(|(k, _)| *k == key.0) {
-                        m.duplicates.push(key.0.clone());
-                        m.rest.retain(|(k, _)| *k != key.0);
-                    }
-                    m.rest.push((key.0, v));
                 }
             }
         }
@@ -1176,27 +1183,113 @@ impl<'de> Visitor<'de> for RawVisitor {
     }
 }
 
-/// An object key, read without an extra copy when serde hands a borrowed or transient string.
-struct KeyName(String);
+/// The message keys read into typed fields (and the entity keys `type` and `text`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum K {
+    Id,
+    Type,
+    Date,
+    DateUnixtime,
+    Edited,
+    EditedUnixtime,
+    From,
+    FromId,
+    Actor,
+    ActorId,
+    Action,
+    ReplyToMessageId,
+    ForwardedFrom,
+    Photo,
+    File,
+    Thumbnail,
+    MediaType,
+    MimeType,
+    StickerEmoji,
+    Width,
+    Height,
+    DurationSeconds,
+    Text,
+    TextEntities,
+}
 
-impl<'de> Deserialize<'de> for KeyName {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<KeyName, D::Error> {
-        d.deserialize_str(KeyNameVisitor)
+impl K {
+    fn name(self) -> &'static str {
+        match self {
+            K::Id => "id",
+            K::Type => "type",
+            K::Date => "date",
+            K::DateUnixtime => "date_unixtime",
+            K::Edited => "edited",
+            K::EditedUnixtime => "edited_unixtime",
+            K::From => "from",
+            K::FromId => "from_id",
+            K::Actor => "actor",
+            K::ActorId => "actor_id",
+            K::Action => "action",
+            K::ReplyToMessageId => "reply_to_message_id",
+            K::ForwardedFrom => "forwarded_from",
+            K::Photo => "photo",
+            K::File => "file",
+            K::Thumbnail => "thumbnail",
+            K::MediaType => "media_type",
+            K::MimeType => "mime_type",
+            K::StickerEmoji => "sticker_emoji",
+            K::Width => "width",
+            K::Height => "height",
+            K::DurationSeconds => "duration_seconds",
+            K::Text => "text",
+            K::TextEntities => "text_entities",
+        }
     }
 }
 
-struct KeyNameVisitor;
+/// An object key: one of [`K`] without allocating, or another key's name.
+enum Key {
+    Known(K),
+    Other(String),
+}
 
-impl<'de> Visitor<'de> for KeyNameVisitor {
-    type Value = KeyName;
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a key")
     }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<KeyName, E> {
-        Ok(KeyName(s.to_owned()))
-    }
-    fn visit_string<E: de::Error>(self, s: String) -> Result<KeyName, E> {
-        Ok(KeyName(s))
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Key, E> {
+        Ok(Key::Known(match s {
+            "id" => K::Id,
+            "type" => K::Type,
+            "date" => K::Date,
+            "date_unixtime" => K::DateUnixtime,
+            "edited" => K::Edited,
+            "edited_unixtime" => K::EditedUnixtime,
+            "from" => K::From,
+            "from_id" => K::FromId,
+            "actor" => K::Actor,
+            "actor_id" => K::ActorId,
+            "action" => K::Action,
+            "reply_to_message_id" => K::ReplyToMessageId,
+            "forwarded_from" => K::ForwardedFrom,
+            "photo" => K::Photo,
+            "file" => K::File,
+            "thumbnail" => K::Thumbnail,
+            "media_type" => K::MediaType,
+            "mime_type" => K::MimeType,
+            "sticker_emoji" => K::StickerEmoji,
+            "width" => K::Width,
+            "height" => K::Height,
+            "duration_seconds" => K::DurationSeconds,
+            "text" => K::Text,
+            "text_entities" => K::TextEntities,
+            _ => return Ok(Key::Other(s.to_owned())),
+        }))
     }
 }
 
@@ -1459,17 +1552,18 @@ impl<'de> Visitor<'de> for PartVisitor {
         let mut kind = None;
         let mut text = None;
         let mut attrs = Vec::new();
-        while let Some(k) = map.next_key::<KeyName>()? {
-            match k.0.as_str() {
-                "type" => match map.next_value::<Loose>()?.string() {
+        while let Some(k) = map.next_key::<Key>()? {
+            match k {
+                Key::Known(K::Type) => match map.next_value::<Loose>()?.string() {
                     Ok(s) => kind = Some(s),
-                    Err(v) => attrs.push((k.0, v)),
+                    Err(v) => attrs.push(("type".to_owned(), v)),
                 },
-                "text" => match map.next_value::<Loose>()?.string() {
+                Key::Known(K::Text) => match map.next_value::<Loose>()?.string() {
                     Ok(s) => text = Some(s),
-                    Err(v) => attrs.push((k.0, v)),
+                    Err(v) => attrs.push(("text".to_owned(), v)),
                 },
-                _ => attrs.push((k.0, map.next_value::<Value>()?)),
+                Key::Known(k) => attrs.push((k.name().to_owned(), map.next_value::<Value>()?)),
+                Key::Other(k) => attrs.push((k, map.next_value::<Value>()?)),
             }
         }
         Ok(PartValue::Part(Part {
@@ -1489,28 +1583,76 @@ fn is_placeholder(path: &str) -> bool {
 }
 
 fn parse_unix(s: &str) -> Option<Time> {
-    s.trim().parse::<i64>().ok().and_then(times::unix_seconds)
+    let secs = s.trim().parse::<i64>().ok()?;
+    match utc_text(secs) {
+        Some(at) => Some(Time::instant(at).with_precision(Precision::Second)),
+        None => times::unix_seconds(secs),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for Unix seconds from 1970 to 9999, without a calendar library: this
+/// runs once or twice per message (days to civil date after H. Hinnant's `civil_from_days`).
+fn utc_text(secs: i64) -> Option<String> {
+    if !(0..=253_402_300_799).contains(&secs) {
+        return None;
+    }
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    fn two(out: &mut String, n: i64) {
+        out.push(char::from(b'0' + (n / 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+    }
+    let mut out = String::with_capacity(20);
+    two(&mut out, year / 100);
+    two(&mut out, year % 100);
+    out.push('-');
+    two(&mut out, month);
+    out.push('-');
+    two(&mut out, day);
+    out.push('T');
+    two(&mut out, rem / 3600);
+    out.push(':');
+    two(&mut out, rem / 60 % 60);
+    out.push(':');
+    two(&mut out, rem % 60);
+    out.push('Z');
+    Some(out)
 }
 
 fn parse_local(s: &str, zone: Option<&times::Zone>) -> Option<Time> {
     let dt: jiff::civil::DateTime = s.parse().ok()?;
-    Some(times::local(dt, true, s, zone))
+    let mut t = times::local(dt, true, s, zone);
+    if t.original.as_deref() == Some(t.at.as_str()) {
+        // The source's text is the time itself: nothing to keep twice.
+        t.original = None;
+    }
+    Some(t)
 }
 
 /// The message time: `date_unixtime` as the instant (with `date`, the exporter's local wall
 /// time, kept as `original`), else `date` as a local time.
 fn message_time(
-    date: Option<&str>,
-    unix: Option<&str>,
+    date: &mut Option<String>,
+    unix: &mut Option<String>,
     zone: Option<&times::Zone>,
 ) -> Option<Time> {
-    if let Some(t) = unix.and_then(parse_unix) {
-        return Some(match date {
-            Some(d) => t.with_original(d),
-            None => t,
-        });
+    if let Some(mut t) = unix.as_deref().and_then(parse_unix) {
+        *unix = None;
+        t.original = date.take();
+        return Some(t);
     }
-    date.and_then(|d| parse_local(d, zone))
+    let t = date.as_deref().and_then(|d| parse_local(d, zone))?;
+    *date = None;
+    Some(t)
 }
 
 fn convert(
@@ -1555,16 +1697,11 @@ fn convert(
     }
 
     // Time and edits.
-    m.time = message_time(
-        raw.date.as_deref(),
-        raw.date_unixtime.as_deref(),
-        ctx.options.tz.as_ref(),
-    );
-    if m.time.is_none() {
-        for (k, v) in [("date", raw.date.take()), ("date_unixtime", raw.date_unixtime.take())] {
-            if let Some(v) = v {
-                ext.insert(k.into(), Value::String(v));
-            }
+    m.time = message_time(&mut raw.date, &mut raw.date_unixtime, ctx.options.tz.as_ref());
+    // What did not become the time (unparseable text) stays in the extensions.
+    for (k, v) in [("date", raw.date.take()), ("date_unixtime", raw.date_unixtime.take())] {
+        if let Some(v) = v {
+            ext.insert(k.into(), Value::String(v));
         }
     }
     let edited_epoch = raw.edited_unixtime.as_deref().map(str::trim) == Some("0")
@@ -1576,16 +1713,10 @@ fn convert(
             ext.insert("edited".into(), Value::String(e));
         }
     } else if raw.edited.is_some() || raw.edited_unixtime.is_some() {
-        let t = message_time(
-            raw.edited.as_deref(),
-            raw.edited_unixtime.as_deref(),
-            ctx.options.tz.as_ref(),
-        );
-        if t.is_none() {
-            for (k, v) in [("edited", raw.edited.take()), ("edited_unixtime", raw.edited_unixtime.take())] {
-                if let Some(v) = v {
-                    ext.insert(k.into(), Value::String(v));
-                }
+        let t = message_time(&mut raw.edited, &mut raw.edited_unixtime, ctx.options.tz.as_ref());
+        for (k, v) in [("edited", raw.edited.take()), ("edited_unixtime", raw.edited_unixtime.take())] {
+            if let Some(v) = v {
+                ext.insert(k.into(), Value::String(v));
             }
         }
         m.edited = Some(Box::new(Edit {
@@ -1596,14 +1727,18 @@ fn convert(
 
     // Sender.
     let is_service = kind.as_deref() == Some("service");
-    let sender = if raw.from.is_some() || raw.from_id.is_some() {
+    let has_from = raw.from.is_some() || raw.from_id.is_some();
+    let sender = if has_from {
         ctx.party(raw.from_id.as_ref(), raw.from.as_ref())?
     } else {
         ctx.party(raw.actor_id.as_ref(), raw.actor.as_ref())?
     };
-    m.sender_name = raw.from.clone().flatten().or_else(|| raw.actor.clone().flatten());
+    m.sender_name = match raw.from.take() {
+        Some(from) => from,
+        None => raw.actor.clone().flatten(),
+    };
     m.sender = sender.clone();
-    if (raw.from.is_some() || raw.from_id.is_some()) && (raw.actor.is_some() || raw.actor_id.is_some()) {
+    if has_from && (raw.actor.is_some() || raw.actor_id.is_some()) {
         if let Some(a) = raw.actor.take() {
             ext.insert("actor".into(), a.map(Value::String).unwrap_or(Value::Null));
         }
@@ -2166,7 +2301,11 @@ fn service(
                 if ctx.sink.is_defined(&id) {
                     ev.message = Some(id);
                 }
-                raw.rest.push(("message_id".into(), Value::String(target.text())));
+                let v = match target {
+                    Id::Int(i) => Value::from(i),
+                    Id::Str(s) => Value::String(s),
+                };
+                raw.rest.push(("message_id".into(), v));
             }
         }
         Some("clear_history") => ev.kind = EventKind::HistoryCleared,
@@ -2234,6 +2373,15 @@ mod tests {
         r.read_to_end(&mut out).unwrap();
         assert_eq!(out, br#"{"a":"\u000c\\x\"x"}"#.to_vec());
         assert_eq!(r.repaired, 1);
+    }
+
+    #[test]
+    fn utc_text_agrees_with_jiff() {
+        for secs in [0i64, 59, 951_782_400, 1_500_000_000, 1_709_251_199, 4_102_444_800, 253_402_300_799] {
+            let ours = utc_text(secs).unwrap();
+            assert_eq!(ours, times::unix_seconds(secs).unwrap().at, "{secs}");
+        }
+        assert!(utc_text(-1).is_none());
     }
 
     #[test]
