@@ -27,8 +27,8 @@ use chatport_model::{
     ConversationKind, Edit, Event, EventKind, Extensions, Forward, Location, Message, Poll,
     PollOption, Precision, Reaction, Reactor, Reply, Span, SpanKind, Time,
 };
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::fmt;
@@ -190,7 +190,6 @@ impl<R: Read> Repair<R> {
         }
         Ok(())
     }
-
 }
 
 /// Writes the byte after a backslash.
@@ -266,10 +265,9 @@ pub(crate) fn import(
             // The parser reads byte by byte: a BufReader in front lets std's fast path serve it.
             let reader = io::BufReader::with_capacity(64 << 10, &mut repair);
             let mut de = serde_json::Deserializer::from_reader(reader);
-            let r = (&mut de)
+            (&mut de)
                 .deserialize_any(RootVisitor { ctx: &mut ctx })
-                .and_then(|()| de.end());
-            r
+                .and_then(|()| de.end())
         };
         if let Some(f) = ctx.failure.take() {
             return Err(f);
@@ -356,10 +354,10 @@ impl Ctx<'_> {
         name: Option<&str>,
         deleted: bool,
     ) -> Result<(), ImportError> {
-        if let Some(known) = self.names.get(id) {
-            if name.is_none() || known.as_deref() == name {
-                return Ok(());
-            }
+        if let Some(known) = self.names.get(id)
+            && (name.is_none() || known.as_deref() == name)
+        {
+            return Ok(());
         }
         self.names.insert(id.to_owned(), name.map(str::to_owned));
         let mut a = account(id);
@@ -446,8 +444,10 @@ fn account_id(id: &Id) -> (String, String) {
     match id {
         Id::Int(i) => (format!("tg-u-{i}"), i.to_string()),
         Id::Str(s) => {
+            // `user123` (since 2021) and `123` (2020) are the same user: both keep the bare
+            // number as the platform id, so exports of different years merge.
             let bare = s.strip_prefix("user").filter(|r| is_number(r)).unwrap_or(s);
-            (format!("tg-u-{}", id_safe(bare)), s.clone())
+            (format!("tg-u-{}", id_safe(bare)), bare.to_owned())
         }
     }
 }
@@ -492,7 +492,10 @@ impl<'de> Visitor<'de> for RootVisitor<'_, '_> {
                     ctx.chats += 1;
                     state.meta = std::mem::take(&mut meta);
                     state.extra = std::mem::take(&mut unknown);
-                    map.next_value_seed(MessagesSeed { ctx, chat: &mut state })?;
+                    map.next_value_seed(MessagesSeed {
+                        ctx,
+                        chat: &mut state,
+                    })?;
                     ctx.single = Some(state);
                 }
                 "name" | "type" | "id" => {
@@ -509,7 +512,11 @@ impl<'de> Visitor<'de> for RootVisitor<'_, '_> {
                 "chats" | "left_chats" => {
                     ctx.saw_root_content = true;
                     let left = key == "left_chats";
-                    map.next_value_seed(SectionSeed { ctx, left, key: &key })?;
+                    map.next_value_seed(SectionSeed {
+                        ctx,
+                        left,
+                        key: &key,
+                    })?;
                 }
                 "personal_information" => {
                     ctx.saw_root_content = true;
@@ -527,7 +534,9 @@ impl<'de> Visitor<'de> for RootVisitor<'_, '_> {
                 "guild" | "channel" | "timestamp" => {
                     return Err(ctx.fail(ImportError::invalid(
                         format!("{}#/{key}", ctx.shown),
-                        format!("a {key:?} key at the top: not a Telegram export (DiscordChatExporter?)"),
+                        format!(
+                            "a {key:?} key at the top: not a Telegram export (DiscordChatExporter?)"
+                        ),
                     )));
                 }
                 "about" => {
@@ -596,7 +605,11 @@ fn personal_information(ctx: &mut Ctx<'_>, v: &Value) -> Result<(), ImportError>
     a.platform_id = Some(pid);
     a.is_self = Some(true);
     a.display_name = full_name(o.get("first_name"), o.get("last_name"));
-    a.phone = o.get("phone_number").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+    a.phone = o
+        .get("phone_number")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
     a.handle = o
         .get("username")
         .and_then(Value::as_str)
@@ -605,7 +618,10 @@ fn personal_information(ctx: &mut Ctx<'_>, v: &Value) -> Result<(), ImportError>
     let rest: Map<String, Value> = o
         .iter()
         .filter(|(k, _)| {
-            !matches!(k.as_str(), "user_id" | "first_name" | "last_name" | "phone_number" | "username")
+            !matches!(
+                k.as_str(),
+                "user_id" | "first_name" | "last_name" | "phone_number" | "username"
+            )
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
@@ -616,10 +632,8 @@ fn personal_information(ctx: &mut Ctx<'_>, v: &Value) -> Result<(), ImportError>
     let was = ctx.sink.has_account(&aid);
     let name = a.display_name.clone();
     ctx.sink.account(a)?;
-    if was {
-        if let Some(known) = ctx.sink.account_mut(&aid) {
-            known.is_self = Some(true);
-        }
+    if was && let Some(known) = ctx.sink.account_mut(&aid) {
+        known.is_self = Some(true);
     }
     ctx.names.entry(aid).or_insert(name);
     Ok(())
@@ -633,7 +647,10 @@ fn contacts(ctx: &mut Ctx<'_>, v: &Value) -> Result<(), ImportError> {
     };
     for c in list {
         let Value::Object(o) = c else { continue };
-        let phone = o.get("phone_number").and_then(Value::as_str).filter(|s| !s.is_empty());
+        let phone = o
+            .get("phone_number")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty());
         let name = full_name(o.get("first_name"), o.get("last_name"));
         let (aid, pid) = match o.get("user_id").and_then(Id::from_value) {
             Some(Id::Int(0)) | None => {
@@ -653,7 +670,10 @@ fn contacts(ctx: &mut Ctx<'_>, v: &Value) -> Result<(), ImportError> {
         let rest: Map<String, Value> = o
             .iter()
             .filter(|(k, _)| {
-                !matches!(k.as_str(), "user_id" | "first_name" | "last_name" | "phone_number")
+                !matches!(
+                    k.as_str(),
+                    "user_id" | "first_name" | "last_name" | "phone_number"
+                )
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
@@ -741,7 +761,8 @@ impl<'de> Visitor<'de> for ChatListSeed<'_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0usize;
         loop {
-            let mut state = ChatState::new(self.ctx.chats, format!("{}/{i}", self.pointer), self.left);
+            let mut state =
+                ChatState::new(self.ctx.chats, format!("{}/{i}", self.pointer), self.left);
             self.ctx.chats += 1;
             let more = seq.next_element_seed(ChatSeed {
                 ctx: &mut *self.ctx,
@@ -823,7 +844,10 @@ impl ChatState {
         let name = self.meta.name.clone().flatten();
         let mut key = match &self.meta.id {
             Some(id) => id_safe(&id.text()),
-            None => derive_id("n", &[&self.index.to_string(), name.as_deref().unwrap_or("")]),
+            None => derive_id(
+                "n",
+                &[&self.index.to_string(), name.as_deref().unwrap_or("")],
+            ),
         };
         if ctx.sink.has_conversation(&format!("tg-c-{key}")) {
             // The same chat twice (in `chats` and `left_chats`): the second gets its own id.
@@ -874,14 +898,22 @@ impl ChatState {
             "saved_messages" => ConversationKind::SelfChat,
             _ => ConversationKind::Unknown,
         };
-        if let Some(c) = self.conv.as_deref().and_then(|id| sink.conversation_mut(id)) {
+        if let Some(c) = self
+            .conv
+            .as_deref()
+            .and_then(|id| sink.conversation_mut(id))
+        {
             c.kind = k;
         }
         self.put_ext(sink, "type", Value::String(kind));
     }
 
     fn put_ext(&self, sink: &mut Sink, key: &str, v: Value) {
-        if let Some(c) = self.conv.as_deref().and_then(|id| sink.conversation_mut(id)) {
+        if let Some(c) = self
+            .conv
+            .as_deref()
+            .and_then(|id| sink.conversation_mut(id))
+        {
             let e = c
                 .extensions
                 .entry(NS.into())
@@ -904,13 +936,21 @@ impl ChatState {
         match (key, v) {
             ("type", Value::String(s)) => self.set_kind(sink, s),
             ("name", Value::String(s)) => {
-                if let Some(c) = self.conv.as_deref().and_then(|id| sink.conversation_mut(id)) {
+                if let Some(c) = self
+                    .conv
+                    .as_deref()
+                    .and_then(|id| sink.conversation_mut(id))
+                {
                     c.title = Some(s);
                 }
             }
             ("name", Value::Null) => {}
             ("id", v) if Id::from_value(&v).is_some() => {
-                if let Some(c) = self.conv.as_deref().and_then(|id| sink.conversation_mut(id)) {
+                if let Some(c) = self
+                    .conv
+                    .as_deref()
+                    .and_then(|id| sink.conversation_mut(id))
+                {
                     c.platform_id = Id::from_value(&v).map(|i| i.text());
                 }
             }
@@ -1062,7 +1102,10 @@ impl Raw {
     }
 
     fn take_str(&mut self, key: &str) -> Option<String> {
-        let i = self.rest.iter().position(|(k, v)| k == key && v.is_string())?;
+        let i = self
+            .rest
+            .iter()
+            .position(|(k, v)| k == key && v.is_string())?;
         match self.rest.remove(i).1 {
             Value::String(s) => Some(s),
             _ => None,
@@ -1697,24 +1740,41 @@ fn convert(
     }
 
     // Time and edits.
-    m.time = message_time(&mut raw.date, &mut raw.date_unixtime, ctx.options.tz.as_ref());
+    m.time = message_time(
+        &mut raw.date,
+        &mut raw.date_unixtime,
+        ctx.options.tz.as_ref(),
+    );
     // What did not become the time (unparseable text) stays in the extensions.
-    for (k, v) in [("date", raw.date.take()), ("date_unixtime", raw.date_unixtime.take())] {
+    for (k, v) in [
+        ("date", raw.date.take()),
+        ("date_unixtime", raw.date_unixtime.take()),
+    ] {
         if let Some(v) = v {
             ext.insert(k.into(), Value::String(v));
         }
     }
     let edited_epoch = raw.edited_unixtime.as_deref().map(str::trim) == Some("0")
         || (raw.edited_unixtime.is_none()
-            && raw.edited.as_deref().is_some_and(|e| e.starts_with("1970-01-01")));
+            && raw
+                .edited
+                .as_deref()
+                .is_some_and(|e| e.starts_with("1970-01-01")));
     if edited_epoch {
         // Old exports write the Unix epoch (in the exporter's zone) for "never edited".
         if let Some(e) = raw.edited.take() {
             ext.insert("edited".into(), Value::String(e));
         }
     } else if raw.edited.is_some() || raw.edited_unixtime.is_some() {
-        let t = message_time(&mut raw.edited, &mut raw.edited_unixtime, ctx.options.tz.as_ref());
-        for (k, v) in [("edited", raw.edited.take()), ("edited_unixtime", raw.edited_unixtime.take())] {
+        let t = message_time(
+            &mut raw.edited,
+            &mut raw.edited_unixtime,
+            ctx.options.tz.as_ref(),
+        );
+        for (k, v) in [
+            ("edited", raw.edited.take()),
+            ("edited_unixtime", raw.edited_unixtime.take()),
+        ] {
             if let Some(v) = v {
                 ext.insert(k.into(), Value::String(v));
             }
@@ -1769,7 +1829,9 @@ fn convert(
     }
 
     // Forward.
-    let fwd_id = raw.take("forwarded_from_id").and_then(|v| Id::from_value(&v));
+    let fwd_id = raw
+        .take("forwarded_from_id")
+        .and_then(|v| Id::from_value(&v));
     if raw.forwarded_from.is_some() || fwd_id.is_some() {
         let name = raw.forwarded_from.take().flatten();
         let account = match &fwd_id {
@@ -1957,7 +2019,9 @@ fn attach(
     }
     let shown = &ctx.shown;
     ctx.sink
-        .attach_relative(ctx.input, &ctx.base, path, kind, || format!("{shown}#{pointer}/{key}"))
+        .attach_relative(ctx.input, &ctx.base, path, kind, || {
+            format!("{shown}#{pointer}/{key}")
+        })
 }
 
 fn media(
@@ -1972,7 +2036,8 @@ fn media(
         a.width = raw.width;
         a.height = raw.height;
         if let Some(s) = raw.take("photo_file_size") {
-            a.extensions.insert(NS.into(), serde_json::json!({ "photo_file_size": s }));
+            a.extensions
+                .insert(NS.into(), serde_json::json!({ "photo_file_size": s }));
         }
         dims_used = true;
         m.attachments.push(a);
@@ -1995,15 +2060,23 @@ fn media(
             dims_used = true;
         }
         let mut e = Map::new();
-        if kind == AttachmentKind::Other {
-            if let Some(t) = raw.media_type.take() {
-                e.insert("media_type".into(), Value::String(t));
-            }
+        // A known media_type is the attachment's kind; an unknown one is kept beside it.
+        if let Some(t) = raw
+            .media_type
+            .take()
+            .filter(|_| kind == AttachmentKind::Other)
+        {
+            e.insert("media_type".into(), Value::String(t));
         }
         if let Some(t) = raw.thumbnail.take() {
             e.insert("thumbnail".into(), Value::String(t));
         }
-        for k in ["performer", "title", "file_size", "self_destruct_period_seconds"] {
+        for k in [
+            "performer",
+            "title",
+            "file_size",
+            "self_destruct_period_seconds",
+        ] {
             // `title` is also a service message's group title: only media titles go here.
             if k == "title" && raw.action.is_some() {
                 continue;
@@ -2018,7 +2091,13 @@ fn media(
         m.attachments.push(a);
     }
     if let Some(vcard) = raw.take_str("contact_vcard") {
-        let a = attach(ctx, &vcard, AttachmentKind::ContactCard, pointer, "contact_vcard")?;
+        let a = attach(
+            ctx,
+            &vcard,
+            AttachmentKind::ContactCard,
+            pointer,
+            "contact_vcard",
+        )?;
         m.attachments.push(a);
     }
     // Values not used by an attachment stay with the message.
@@ -2045,8 +2124,16 @@ fn location_of(raw: &mut Raw, m: &mut Message) {
     let place = raw.take_str("place_name");
     let address = raw.take_str("address");
     let live = raw.take("live_location_period_seconds");
-    if info.is_none() && place.is_none() && address.is_none() && live.is_none() {
-        return;
+    if place.is_none() && address.is_none() && live.is_none() {
+        match info {
+            None => return,
+            // An unavailable location: nothing to map, kept as the source wrote it.
+            Some(Value::Null) => {
+                raw.rest.push(("location_information".into(), Value::Null));
+                return;
+            }
+            Some(_) => {}
+        }
     }
     let mut loc = Location {
         latitude: None,
@@ -2057,8 +2144,14 @@ fn location_of(raw: &mut Raw, m: &mut Message) {
         live_seconds: live.as_ref().and_then(Value::as_u64),
     };
     if let Some(Value::Object(o)) = &info {
-        loc.latitude = o.get("latitude").and_then(Value::as_f64).filter(|l| (-90.0..=90.0).contains(l));
-        loc.longitude = o.get("longitude").and_then(Value::as_f64).filter(|l| (-180.0..=180.0).contains(l));
+        loc.latitude = o
+            .get("latitude")
+            .and_then(Value::as_f64)
+            .filter(|l| (-90.0..=90.0).contains(l));
+        loc.longitude = o
+            .get("longitude")
+            .and_then(Value::as_f64)
+            .filter(|l| (-180.0..=180.0).contains(l));
         let rest: Map<String, Value> = o
             .iter()
             .filter(|(k, _)| !matches!(k.as_str(), "latitude" | "longitude"))
@@ -2067,7 +2160,8 @@ fn location_of(raw: &mut Raw, m: &mut Message) {
         let unmapped = loc.latitude.is_none() && o.contains_key("latitude")
             || loc.longitude.is_none() && o.contains_key("longitude");
         if !rest.is_empty() || unmapped {
-            raw.rest.push(("location_information".into(), Value::Object(o.clone())));
+            raw.rest
+                .push(("location_information".into(), Value::Object(o.clone())));
         }
     } else if let Some(v) = info.filter(|v| !v.is_null()) {
         raw.rest.push(("location_information".into(), v));
@@ -2108,7 +2202,8 @@ fn contact_of(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     if !rest.is_empty() {
-        raw.rest.push(("contact_information".into(), Value::Object(rest)));
+        raw.rest
+            .push(("contact_information".into(), Value::Object(rest)));
     }
     Ok(())
 }
@@ -2125,7 +2220,12 @@ fn poll_of(raw: &mut Raw, m: &mut Message, ext: &mut Map<String, Value>) {
     };
     let mut options = Vec::new();
     let mut odd = false;
-    for a in o.get("answers").and_then(Value::as_array).into_iter().flatten() {
+    for a in o
+        .get("answers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         match a.get("text").and_then(Value::as_str) {
             Some(t) => options.push(PollOption {
                 text: t.to_owned(),
@@ -2145,7 +2245,12 @@ fn poll_of(raw: &mut Raw, m: &mut Message, ext: &mut Map<String, Value>) {
     }));
     let rest: Map<String, Value> = o
         .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "question" | "closed" | "total_voters" | "answers"))
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "question" | "closed" | "total_voters" | "answers"
+            )
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     if odd {
@@ -2168,10 +2273,10 @@ fn reactions_of(
         ext.insert("reactions".into(), list);
         return Ok(());
     };
-    let mut kept = false;
+    let mut kept: Vec<Value> = Vec::new();
     for r in items {
         let Value::Object(o) = r else {
-            kept = true;
+            kept.push(r.clone());
             continue;
         };
         let kind = o.get("type").and_then(Value::as_str).unwrap_or("emoji");
@@ -2189,7 +2294,12 @@ fn reactions_of(
             (k, None) => (k.to_owned(), Some(true)),
         };
         let mut by = Vec::new();
-        for who in o.get("recent").and_then(Value::as_array).into_iter().flatten() {
+        for who in o
+            .get("recent")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let name = who.get("from").map(|v| v.as_str().map(str::to_owned));
             let id = who.get("from_id").and_then(Id::from_value);
             let account = ctx.party(id.as_ref(), name.as_ref())?;
@@ -2211,16 +2321,27 @@ fn reactions_of(
         m.reactions.push(Reaction {
             emoji,
             custom,
-            custom_id: if kind == "custom_emoji" { document } else { None },
+            custom_id: if kind == "custom_emoji" {
+                document
+            } else {
+                None
+            },
             count: o.get("count").and_then(Value::as_u64),
             by,
         });
-        if !matches!(kind, "emoji" | "custom_emoji") {
-            kept = true;
+        // Paid (star) and future reaction types have no exact home: the source entry is kept.
+        let known_keys = o.keys().all(|k| {
+            matches!(
+                k.as_str(),
+                "type" | "count" | "emoji" | "document_id" | "recent"
+            )
+        });
+        if !matches!(kind, "emoji" | "custom_emoji") || !known_keys {
+            kept.push(r.clone());
         }
     }
-    if kept {
-        ext.insert("reactions".into(), list);
+    if !kept.is_empty() {
+        ext.insert("reactions".into(), Value::Array(kept));
     }
     Ok(())
 }
@@ -2352,8 +2473,10 @@ fn service(
         }
         Some(_) => {}
     }
-    if ev.text.is_none() {
-        ev.text = m.text.clone();
+    // The line a service message shows belongs to its event, unless it has formatting, which
+    // only the message's own text can carry.
+    if ev.text.is_none() && m.spans.is_empty() {
+        ev.text = m.text.take();
     }
     raw.action = None;
     m.event = Some(Box::new(ev));
@@ -2377,7 +2500,15 @@ mod tests {
 
     #[test]
     fn utc_text_agrees_with_jiff() {
-        for secs in [0i64, 59, 951_782_400, 1_500_000_000, 1_709_251_199, 4_102_444_800, 253_402_300_799] {
+        for secs in [
+            0i64,
+            59,
+            951_782_400,
+            1_500_000_000,
+            1_709_251_199,
+            4_102_444_800,
+            253_402_300_799,
+        ] {
             let ours = utc_text(secs).unwrap();
             assert_eq!(ours, times::unix_seconds(secs).unwrap().at, "{secs}");
         }
