@@ -452,6 +452,22 @@ fn account_id(id: &Id) -> (String, String) {
     }
 }
 
+/// The record id of message `id` of the chat whose id part is `chat`.
+fn message_id(chat: &str, id: &Id) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(chat.len() + 26);
+    out.push_str("tg-m-");
+    out.push_str(chat);
+    out.push('-');
+    match id {
+        Id::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Id::Str(s) => out.push_str(&id_safe(s)),
+    }
+    out
+}
+
 fn is_number(s: &str) -> bool {
     let d = s.strip_prefix('-').unwrap_or(s);
     !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())
@@ -819,6 +835,8 @@ struct ChatState {
     /// The chat part of message ids.
     key: String,
     ordinal: u64,
+    /// The highest integer message id met so far.
+    max_id: Option<i64>,
 }
 
 impl ChatState {
@@ -832,6 +850,7 @@ impl ChatState {
             conv: None,
             key: String::new(),
             ordinal: 0,
+            max_id: None,
         }
     }
 
@@ -1717,11 +1736,20 @@ fn convert(
     chat.ordinal += 1;
     let ordinal = chat.ordinal;
     let mut id = match &raw.id {
-        Some(i) => format!("tg-m-{}-{}", chat.key, id_safe(&i.text())),
+        Some(i) => message_id(&chat.key, i),
         None => format!("tg-m-{}-n{ordinal}", chat.key),
     };
     let location = || format!("{}#{pointer}", ctx.shown);
-    if ctx.sink.is_defined(&id) {
+    // Telegram's ids grow along a chat: an id above every earlier one cannot repeat one, and
+    // only the others are looked up.
+    let fresh = match raw.id {
+        Some(Id::Int(i)) if chat.max_id.is_none_or(|max| i > max) => {
+            chat.max_id = Some(i);
+            true
+        }
+        _ => false,
+    };
+    if !fresh && ctx.sink.is_defined(&id) {
         ctx.sink.warn(
             "duplicate-message-id",
             "two messages of a chat share an id; the later one's record id has its position appended",
@@ -1816,7 +1844,7 @@ fn convert(
     // Reply.
     if let Some(r) = raw.reply_to_message_id.take() {
         let peer = raw.take("reply_to_peer_id");
-        let target = format!("tg-m-{}-{}", chat.key, id_safe(&r.text()));
+        let target = message_id(&chat.key, &r);
         let same_chat = peer.is_none();
         m.reply_to = Some(Box::new(Reply {
             message: (same_chat && ctx.sink.is_defined(&target)).then_some(target),
@@ -2419,7 +2447,7 @@ fn service(
         Some("pin_message") => {
             ev.kind = EventKind::Pinned;
             if let Some(target) = raw.take("message_id").as_ref().and_then(Id::from_value) {
-                let id = format!("tg-m-{}-{}", chat.key, id_safe(&target.text()));
+                let id = message_id(&chat.key, &target);
                 if ctx.sink.is_defined(&id) {
                     ev.message = Some(id);
                 }
