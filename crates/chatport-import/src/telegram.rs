@@ -30,7 +30,7 @@ use chatport_model::{
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::io::{self, Read};
 
@@ -258,6 +258,8 @@ pub(crate) fn import(
         single: None,
         skipped_sections: Vec::new(),
         saw_root_content: false,
+        self_known: false,
+        personal: Vec::new(),
     };
     let repaired = input.read_entry(&file, |r| {
         let mut repair = Repair::new(r);
@@ -277,6 +279,9 @@ pub(crate) fn import(
             Err(e) => Err(json_error(&shown, &e)),
         }
     })?;
+    if !ctx.self_known {
+        infer_self(&mut ctx);
+    }
     if !ctx.saw_root_content {
         return Err(ImportError::invalid(
             format!("{shown}#"),
@@ -337,6 +342,10 @@ struct Ctx<'a> {
     skipped_sections: Vec<String>,
     /// True once the root held messages, chats or personal information.
     saw_root_content: bool,
+    /// True when `personal_information` named the exporting account.
+    self_known: bool,
+    /// For each personal chat: the peer's account and everyone who wrote in it.
+    personal: Vec<(String, BTreeSet<String>)>,
 }
 
 impl Ctx<'_> {
@@ -572,6 +581,10 @@ impl<'de> Visitor<'de> for RootVisitor<'_, '_> {
                 }
             }
         }
+        if let Some(mut state) = ctx.single.take() {
+            state.finish(ctx);
+            ctx.single = Some(state);
+        }
         if ctx.single.is_none() && (meta.any() || !unknown.is_empty()) {
             if !ctx.saw_root_content {
                 // A chat object without messages: keep the chat.
@@ -652,7 +665,41 @@ fn personal_information(ctx: &mut Ctx<'_>, v: &Value) -> Result<(), ImportError>
         known.is_self = Some(true);
     }
     ctx.names.entry(aid).or_insert(name);
+    ctx.self_known = true;
     Ok(())
+}
+
+/// Marks the exporting account when `personal_information` did not: the account named by
+/// `--me`, or else the one account other than the peer that wrote in the personal chats (a
+/// personal chat's id is its peer's user id).
+fn infer_self(ctx: &mut Ctx<'_>) {
+    let found: Option<String> = match &ctx.options.me {
+        Some(me) => {
+            let mut ids: Vec<&String> = ctx
+                .names
+                .iter()
+                .filter(|(_, n)| n.as_deref() == Some(me.as_str()))
+                .map(|(id, _)| id)
+                .collect();
+            ids.sort();
+            ids.first().map(|s| (*s).clone())
+        }
+        None => {
+            let mut others = BTreeSet::new();
+            for (peer, senders) in &ctx.personal {
+                others.extend(senders.iter().filter(|s| *s != peer).cloned());
+            }
+            match others.len() {
+                1 => others.into_iter().next(),
+                _ => None,
+            }
+        }
+    };
+    if let Some(id) = found
+        && let Some(a) = ctx.sink.account_mut(&id)
+    {
+        a.is_self = Some(true);
+    }
 }
 
 /// The account export's address book: each contact with a `user_id` becomes (or completes) that
@@ -837,6 +884,8 @@ struct ChatState {
     ordinal: u64,
     /// The highest integer message id met so far.
     max_id: Option<i64>,
+    /// For a personal chat: who wrote in it (to tell the exporting account from the peer).
+    senders: Option<BTreeSet<String>>,
 }
 
 impl ChatState {
@@ -851,6 +900,7 @@ impl ChatState {
             key: String::new(),
             ordinal: 0,
             max_id: None,
+            senders: None,
         }
     }
 
@@ -900,6 +950,9 @@ impl ChatState {
             self.put_ext(ctx.sink, "left", Value::Bool(true));
         }
         let kind = self.meta.kind.take();
+        if kind.as_deref() == Some("personal_chat") && self.meta.id.is_some() {
+            self.senders = Some(BTreeSet::new());
+        }
         if let Some(k) = kind {
             self.set_kind(ctx.sink, k);
         }
@@ -907,6 +960,13 @@ impl ChatState {
             self.put_ext(ctx.sink, &k, v);
         }
         Ok(())
+    }
+
+    /// Hands what the chat taught about the exporting account to the context.
+    fn finish(&mut self, ctx: &mut Ctx<'_>) {
+        if let (Some(set), Some(id)) = (self.senders.take(), self.meta.id.as_ref()) {
+            ctx.personal.push((account_id(id).0, set));
+        }
     }
 
     fn set_kind(&mut self, sink: &mut Sink, kind: String) {
@@ -1014,6 +1074,7 @@ impl<'de> Visitor<'de> for ChatSeed<'_, '_, '_> {
         if let Err(e) = chat.open(ctx) {
             return Err(ctx.fail(e));
         }
+        chat.finish(ctx);
         Ok(())
     }
 }
@@ -1826,6 +1887,11 @@ fn convert(
         Some(from) => from,
         None => raw.actor.clone().flatten(),
     };
+    if let (Some(set), Some(s)) = (chat.senders.as_mut(), sender.as_ref())
+        && !set.contains(s)
+    {
+        set.insert(s.clone());
+    }
     m.sender = sender.clone();
     if has_from && (raw.actor.is_some() || raw.actor_id.is_some()) {
         if let Some(a) = raw.actor.take() {

@@ -53,6 +53,25 @@ fn single_chat_export() {
         .unwrap()];
     assert_eq!(conv["kind"], "direct");
     assert_eq!(conv["title"], "Ann");
+    // A personal chat's id is the peer's user id: the other writer is the exporting account.
+    let recs = imp.records();
+    let me = recs.iter().find(|r| r["id"] == "tg-u-1000").unwrap();
+    assert_eq!(me["is_self"], true);
+    let ann = recs.iter().find(|r| r["id"] == "tg-u-4000000001").unwrap();
+    assert!(ann["is_self"].is_null());
+}
+
+#[test]
+fn me_option_marks_the_exporting_account() {
+    let path = common::fixtures("telegram").join("no_personal_information.json");
+    let options = ImportOptions {
+        me: Some("Mum".into()),
+        ..ImportOptions::default()
+    };
+    let imp = common::import_as(&path, TG, "out.jsonl", options).unwrap();
+    let recs = imp.records();
+    let mum = recs.iter().find(|r| r["id"] == "tg-u-5151").unwrap();
+    assert_eq!(mum["is_self"], true);
 }
 
 #[test]
