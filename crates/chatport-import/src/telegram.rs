@@ -2562,6 +2562,27 @@ fn service(
             // A call is not an event: `action` stays in the extensions.
             return Ok(());
         }
+        Some("group_call") => {
+            // A voice chat in a group: a call, with its length where the export gives one.
+            let duration = match raw.take("duration") {
+                Some(v) => match v.as_f64().filter(|d| *d >= 0.0) {
+                    Some(d) => Some(d),
+                    None => {
+                        raw.rest.push(("duration".into(), v));
+                        None
+                    }
+                },
+                None => None,
+            };
+            m.call = Some(Box::new(Call {
+                media: CallMedia::Unknown,
+                outcome: None,
+                duration_seconds: duration,
+                ended: None,
+                participants: Vec::new(),
+            }));
+            return Ok(());
+        }
         None => {
             ev.platform_kind = None;
             ev.text = raw.take_str("information_text");

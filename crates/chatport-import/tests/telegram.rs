@@ -316,6 +316,12 @@ fn service_messages_become_events() {
     assert_eq!(call["outcome"], "answered");
     assert_eq!(call["duration_seconds"], 56.0);
     assert_eq!(by_platform_id(&msgs, "19")["call"]["outcome"], "missed");
+    let group_call = by_platform_id(&msgs, "20");
+    assert_eq!(group_call["call"]["duration_seconds"], 120.0);
+    assert_eq!(
+        group_call["extensions"]["org.telegram"]["action"],
+        "group_call"
+    );
     assert_eq!(ev("21")["kind"], "other");
     assert_eq!(ev("21")["platform_kind"], "topic_created");
     assert_eq!(ev("22")["platform_kind"], "some_future_action");
