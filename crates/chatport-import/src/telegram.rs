@@ -567,6 +567,12 @@ impl<'de> Visitor<'de> for RootVisitor<'_, '_> {
                 "about" => {
                     map.next_value::<IgnoredAny>()?;
                 }
+                // The account export's sections without messages are read past unparsed.
+                "profile_pictures" | "stories" | "frequent_contacts" | "sessions"
+                | "web_sessions" | "other_data" => {
+                    map.next_value::<IgnoredAny>()?;
+                    ctx.skipped_sections.push(key);
+                }
                 _ => {
                     // A single chat's extra keys are kept on the conversation; the account
                     // export's other sections (sessions, stories, ...) are named in a warning.

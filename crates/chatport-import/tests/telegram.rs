@@ -142,6 +142,26 @@ fn chat_metadata_after_the_messages() {
 }
 
 #[test]
+fn a_chat_listed_twice_and_a_null_name() {
+    let imp = snapshot("chat_listed_twice.json");
+    let recs = imp.records();
+    let convs: Vec<&Value> = recs
+        .iter()
+        .filter(|r| r["type"] == "conversation")
+        .collect();
+    assert_eq!(convs.len(), 2, "both copies are kept, under distinct ids");
+    assert_ne!(convs[0]["id"], convs[1]["id"]);
+    assert!(convs[0]["title"].is_null(), "a null name gives no title");
+    assert!(
+        imp.report
+            .warnings
+            .iter()
+            .any(|w| w.code == "duplicate-chat")
+    );
+    assert_eq!(imp.report.messages, 2);
+}
+
+#[test]
 fn text_forms_and_every_entity_type() {
     let imp = snapshot("text_entities.json");
     let msgs = imp.messages();
