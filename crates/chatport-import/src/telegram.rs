@@ -389,8 +389,17 @@ impl Ctx<'_> {
         let deleted = matches!(name, Some(None));
         match id {
             Some(id) => {
-                let (aid, pid) = account_id(id);
-                self.ensure_account(&aid, Some(&pid), name_text, deleted)?;
+                let aid = account_key(id);
+                // The common case, a sender seen before under the same name, allocates only
+                // the id.
+                let seen = self
+                    .names
+                    .get(&aid)
+                    .is_some_and(|known| name_text.is_none() || known.as_deref() == name_text);
+                if !seen {
+                    let pid = account_id(id).1;
+                    self.ensure_account(&aid, Some(&pid), name_text, deleted)?;
+                }
                 Ok(Some(aid))
             }
             None => match name_text {
@@ -449,6 +458,18 @@ impl Id {
 
 /// The account id and platform id for a Telegram peer id: `user123` and `123` both become
 /// `tg-u-123`; other peers keep their prefix (`tg-u-channel123`).
+fn account_key(id: &Id) -> String {
+    use std::fmt::Write;
+    match id {
+        Id::Int(i) => {
+            let mut out = String::with_capacity(26);
+            let _ = write!(out, "tg-u-{i}");
+            out
+        }
+        Id::Str(_) => account_id(id).0,
+    }
+}
+
 fn account_id(id: &Id) -> (String, String) {
     match id {
         Id::Int(i) => (format!("tg-u-{i}"), i.to_string()),
@@ -1116,7 +1137,14 @@ impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_> {
         let mut index = 0u64;
         while let Some(raw) = seq.next_element_seed(RawSeed)? {
             ctx.sink.source_message();
-            let pointer = format!("{}/messages/{index}", chat.pointer);
+            let pointer = {
+                use std::fmt::Write;
+                let mut p = String::with_capacity(chat.pointer.len() + 24);
+                p.push_str(&chat.pointer);
+                p.push_str("/messages/");
+                let _ = write!(p, "{index}");
+                p
+            };
             index += 1;
             let raw = match raw {
                 Some(r) => r,
@@ -2005,6 +2033,15 @@ fn text_and_spans(
     parts: Vec<Part>,
     ext: &mut Map<String, Value>,
 ) -> Result<(), ImportError> {
+    if let [only] = parts.as_slice()
+        && only.kind.is_none()
+    {
+        // Most messages: one plain part, taken as it is.
+        if let Some(p) = parts.into_iter().next().filter(|p| !p.text.is_empty()) {
+            m.text = Some(p.text);
+        }
+        return Ok(());
+    }
     let mut text = String::new();
     let mut at = 0u64;
     let mut kept_attrs: Vec<Value> = Vec::new();
