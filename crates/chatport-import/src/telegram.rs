@@ -1,18 +1,2682 @@
-//! The telegram importer (not written yet).
+//! Telegram Desktop's JSON export (`result.json`): one chat's history, or the whole account's
+//! data with `chats.list` and `left_chats.list`.
+//!
+//! The file is streamed: serde visitors walk the top-level object, the chat lists and each
+//! `messages` array, and every message is parsed by a hand-written visitor into a typed
+//! [`Raw`] (frequent keys into fields, rare ones into a short list of JSON values) and handed
+//! to the sink before the next one is read. Memory is bounded by the number of ids, not by the
+//! size of the file.
+//!
+//! Source format (tdesktop `export_output_json.cpp`), in short:
+//! - single chat: `{name, type, id, messages: [...]}`; full export: `{about,
+//!   personal_information, contacts, ..., chats: {about, list: [chat...]}, left_chats: {...}}`.
+//! - a message: `id`, `type` (`message`, `service`, `unsupported`), `date` (local time, no
+//!   zone), `date_unixtime` (a string, since 2022), `from`/`from_id` (`actor`/`actor_id` for
+//!   service messages; ids are integers in 2020 exports, `"user123"` strings since), `text` (a
+//!   string, or an array of strings and `{type, text, ...}` entities), `text_entities` (the same
+//!   parts, always an array), media as flat keys (`photo`, `file`, `media_type`, ...). A file the
+//!   export left out is named by a sentence such as "(File not included. Change data exporting
+//!   settings to download.)" instead of a path.
+//! - invalid JSON that tdesktop writes: `\xHH` escapes (rewritten to `\u00HH` while reading) and
+//!   duplicate keys (the last one wins, with a warning).
 
-use crate::{ImportError, ImportOptions, Input, Sink};
+use crate::{ImportError, ImportOptions, Input, Sink, times};
+use chatport_model::ids::derive_id;
+use chatport_model::{
+    Account, Attachment, AttachmentKind, Call, CallMedia, CallOutcome, Contact, Conversation,
+    ConversationKind, Edit, Event, EventKind, Extensions, Forward, Location, Message, Poll,
+    PollOption, Precision, Reaction, Reactor, Reply, Span, SpanKind, Time,
+};
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::io::{self, Read};
 
-pub(crate) fn sniff(_input: &Input) -> bool {
-    false
+/// The extension namespace for Telegram data with no field in the model.
+const NS: &str = "org.telegram";
+
+/// Bytes of the export read at once (the parser reads from this buffer).
+const READ_BUFFER: usize = 1 << 20;
+
+// ---------------------------------------------------------------------------------------------
+// Detection
+
+pub(crate) fn sniff(input: &Input) -> bool {
+    let Some(name) = export_file(input) else {
+        return false;
+    };
+    let Ok(head) = input.peek(&name, 16 << 10) else {
+        return false;
+    };
+    looks_like_export(&head)
+}
+
+/// True when the first bytes of a file look like a Telegram export: a JSON object whose keys
+/// include Telegram's own (`personal_information`, or `messages` with `date`/`date_unixtime`
+/// messages) and none of DiscordChatExporter's.
+fn looks_like_export(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    if head.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return false;
+    }
+    let keys = json_keys(head);
+    let has = |k: &str| keys.iter().any(|x| x == k);
+    if has("guild") || has("timestamp") || has("channel") {
+        return false;
+    }
+    has("personal_information")
+        || (has("chats") && has("left_chats"))
+        || (has("messages") && (has("date") || has("date_unixtime")) && has("type"))
+}
+
+/// The object keys in a (possibly cut) JSON text: strings followed by `:`.
+fn json_keys(text: &[u8]) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut j = start;
+        while j < text.len() && text[j] != b'"' {
+            j += if text[j] == b'\\' { 2 } else { 1 };
+        }
+        if j >= text.len() {
+            break;
+        }
+        let mut k = j + 1;
+        while k < text.len() && text[k].is_ascii_whitespace() {
+            k += 1;
+        }
+        if k < text.len() && text[k] == b':' && j - start <= 64 {
+            keys.push(String::from_utf8_lossy(&text[start..j]).into_owned());
+        }
+        i = j + 1;
+    }
+    keys
+}
+
+/// The export's JSON file: the input itself when it is one file, otherwise the `result.json`
+/// nearest the top of the folder or zip.
+fn export_file(input: &Input) -> Option<String> {
+    if input.is_single_file() {
+        return input.entries().first().map(|e| e.name.clone());
+    }
+    input
+        .entries()
+        .iter()
+        .filter(|e| {
+            e.name.rsplit('/').next() == Some("result.json") && e.name.matches('/').count() <= 1
+        })
+        .min_by_key(|e| (e.name.matches('/').count(), e.name.clone()))
+        .map(|e| e.name.clone())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// A reader that repairs what tdesktop writes but JSON forbids, on the fly: `\xHH` escapes
+/// become `\u00HH`, and a UTF-8 byte order mark at the start is dropped. Backslashes only occur
+/// inside strings in JSON, so each one starts an escape whose next byte is looked at.
+struct Repair<R> {
+    inner: R,
+    raw: Vec<u8>,
+    buf: Vec<u8>,
+    pos: usize,
+    /// The last byte of the previous chunk was a backslash starting an escape.
+    escape_pending: bool,
+    at_start: bool,
+    repaired: u64,
+}
+
+impl<R: Read> Repair<R> {
+    fn new(inner: R) -> Self {
+        Repair {
+            inner,
+            raw: vec![0; READ_BUFFER],
+            buf: Vec::with_capacity(READ_BUFFER + 64),
+            pos: 0,
+            escape_pending: false,
+            at_start: true,
+            repaired: 0,
+        }
+    }
+
+    fn fill(&mut self) -> io::Result<()> {
+        self.buf.clear();
+        self.pos = 0;
+        let n = loop {
+            match self.inner.read(&mut self.raw) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        };
+        let mut chunk = &self.raw[..n];
+        if self.at_start && n > 0 {
+            self.at_start = false;
+            if let Some(rest) = chunk.strip_prefix(b"\xEF\xBB\xBF") {
+                chunk = rest;
+            }
+        }
+        let mut i = 0;
+        if self.escape_pending && !chunk.is_empty() {
+            self.escape_pending = false;
+            escaped(&mut self.buf, &mut self.repaired, chunk[0]);
+            i = 1;
+        }
+        while i < chunk.len() {
+            match memchr::memchr(b'\\', &chunk[i..]) {
+                None => {
+                    self.buf.extend_from_slice(&chunk[i..]);
+                    break;
+                }
+                Some(off) => {
+                    let at = i + off;
+                    self.buf.extend_from_slice(&chunk[i..=at]);
+                    if at + 1 < chunk.len() {
+                        escaped(&mut self.buf, &mut self.repaired, chunk[at + 1]);
+                        i = at + 2;
+                    } else {
+                        self.escape_pending = true;
+                        i = chunk.len();
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes the byte after a backslash.
+fn escaped(buf: &mut Vec<u8>, repaired: &mut u64, b: u8) {
+    if b == b'x' {
+        *repaired += 1;
+        buf.extend_from_slice(b"u00");
+    } else {
+        buf.push(b);
+    }
+}
+
+impl<R: Read> Read for Repair<R> {
+    #[inline]
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.buf.len() {
+            self.fill()?;
+            if self.buf.is_empty() {
+                return Ok(0);
+            }
+        }
+        let avail = &self.buf[self.pos..];
+        if out.len() == 1 {
+            out[0] = avail[0];
+            self.pos += 1;
+            return Ok(1);
+        }
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 pub(crate) fn import(
     input: &Input,
-    _options: &ImportOptions,
-    _sink: &mut Sink,
+    options: &ImportOptions,
+    sink: &mut Sink,
 ) -> Result<(), ImportError> {
-    Err(ImportError::Usage(format!(
-        "{}: the telegram importer is not written yet",
-        input.path().display()
-    )))
+    let Some(file) = export_file(input) else {
+        return Err(ImportError::invalid(
+            input.path().display().to_string(),
+            "no result.json in this folder or zip: not a Telegram Desktop JSON export",
+        ));
+    };
+    let base = match file.rfind('/') {
+        Some(i) => file[..i].to_owned(),
+        None => String::new(),
+    };
+    let shown = input.display(&file);
+    {
+        let src = sink.source_mut();
+        src.exporter = Some("Telegram Desktop".into());
+        src.files.push(file.clone());
+    }
+    let mut ctx = Ctx {
+        input,
+        options,
+        sink,
+        file: file.clone(),
+        shown: shown.clone(),
+        base,
+        failure: None,
+        names: HashMap::new(),
+        chats: 0,
+        single: None,
+        skipped_sections: Vec::new(),
+        saw_root_content: false,
+        self_known: false,
+        personal: Vec::new(),
+    };
+    let repaired = input.read_entry(&file, |r| {
+        let mut repair = Repair::new(r);
+        let result = {
+            // The parser reads byte by byte: a BufReader in front lets std's fast path serve it.
+            let reader = io::BufReader::with_capacity(64 << 10, &mut repair);
+            let mut de = serde_json::Deserializer::from_reader(reader);
+            (&mut de)
+                .deserialize_any(RootVisitor { ctx: &mut ctx })
+                .and_then(|()| de.end())
+        };
+        if let Some(f) = ctx.failure.take() {
+            return Err(f);
+        }
+        match result {
+            Ok(()) => Ok(repair.repaired),
+            Err(e) => Err(json_error(&shown, &e)),
+        }
+    })?;
+    if !ctx.self_known {
+        infer_self(&mut ctx);
+    }
+    if !ctx.saw_root_content {
+        return Err(ImportError::invalid(
+            format!("{shown}#"),
+            "no messages, chats or personal_information: not a Telegram Desktop JSON export",
+        ));
+    }
+    if repaired > 0 {
+        ctx.sink.warn(
+            "invalid-escape-repaired",
+            "the export writes \\xHH escapes, which JSON does not allow; read as \\u00HH",
+            format!("{shown} ({repaired} escapes)"),
+        );
+    }
+    if !ctx.skipped_sections.is_empty() {
+        let list = ctx.skipped_sections.join(", ");
+        ctx.sink.warn(
+            "section-not-imported",
+            "sections of the account export that hold no messages are not imported",
+            format!("{shown}: {list}"),
+        );
+        ctx.sink.header_mut().extensions.insert(
+            NS.into(),
+            serde_json::json!({ "sections_not_imported": ctx.skipped_sections }),
+        );
+    }
+    Ok(())
+}
+
+fn json_error(shown: &str, e: &serde_json::Error) -> ImportError {
+    let message = match e.classify() {
+        serde_json::error::Category::Eof => format!("the file ends too early: {e}"),
+        serde_json::error::Category::Io => format!("cannot read: {e}"),
+        _ => format!("not a valid Telegram export: {e}"),
+    };
+    ImportError::invalid(format!("{shown}:{}:{}", e.line(), e.column()), message)
+}
+
+/// What the visitors share while walking the file.
+struct Ctx<'a> {
+    input: &'a Input,
+    options: &'a ImportOptions,
+    sink: &'a mut Sink,
+    /// The export file's entry name, for origins.
+    file: String,
+    /// The export file as shown to the user, for locations.
+    shown: String,
+    /// The folder of the export file: media paths are relative to it.
+    base: String,
+    /// An error from the sink, carried out of the visitors.
+    failure: Option<ImportError>,
+    /// The last name each account was given to the sink with, to call it only on changes.
+    names: HashMap<String, Option<String>>,
+    /// Chats met so far (for ids of chats without one).
+    chats: usize,
+    /// The root's chat when the file is a single chat's export.
+    single: Option<ChatState>,
+    /// Top-level sections read past.
+    skipped_sections: Vec<String>,
+    /// True once the root held messages, chats or personal information.
+    saw_root_content: bool,
+    /// True when `personal_information` named the exporting account.
+    self_known: bool,
+    /// For each personal chat: the peer's account and everyone who wrote in it.
+    personal: Vec<(String, BTreeSet<String>)>,
+}
+
+impl Ctx<'_> {
+    /// Stores an import error and gives the parser an error that stops it.
+    fn fail<E: de::Error>(&mut self, e: ImportError) -> E {
+        self.failure = Some(e);
+        E::custom("import stopped")
+    }
+
+    /// Adds an account, or updates its name when it changed.
+    fn ensure_account(
+        &mut self,
+        id: &str,
+        platform_id: Option<&str>,
+        name: Option<&str>,
+        deleted: bool,
+    ) -> Result<(), ImportError> {
+        if let Some(known) = self.names.get(id)
+            && (name.is_none() || known.as_deref() == name)
+        {
+            return Ok(());
+        }
+        self.names.insert(id.to_owned(), name.map(str::to_owned));
+        let mut a = account(id);
+        a.platform_id = platform_id.map(str::to_owned);
+        a.display_name = name.map(str::to_owned);
+        if deleted {
+            a.deleted = Some(true);
+        }
+        self.sink.account(a)
+    }
+
+    /// The account id for a sender or actor (`from_id` / `from`), added to the sink. `None`
+    /// when the source names nobody.
+    fn party(
+        &mut self,
+        id: Option<&Id>,
+        name: Option<&Option<String>>,
+    ) -> Result<Option<String>, ImportError> {
+        let name_text = name.and_then(|n| n.as_deref());
+        let deleted = matches!(name, Some(None));
+        match id {
+            Some(id) => {
+                let aid = account_key(id);
+                // The common case, a sender seen before under the same name, allocates only
+                // the id.
+                let seen = self
+                    .names
+                    .get(&aid)
+                    .is_some_and(|known| name_text.is_none() || known.as_deref() == name_text);
+                if !seen {
+                    let pid = account_id(id).1;
+                    self.ensure_account(&aid, Some(&pid), name_text, deleted)?;
+                }
+                Ok(Some(aid))
+            }
+            None => match name_text {
+                Some(n) => {
+                    let aid = derive_id("tg-u-n", &["name", n]);
+                    self.ensure_account(&aid, None, Some(n), false)?;
+                    Ok(Some(aid))
+                }
+                None => Ok(None),
+            },
+        }
+    }
+}
+
+fn account(id: &str) -> Account {
+    Account {
+        id: id.to_owned(),
+        platform: "telegram".into(),
+        platform_id: None,
+        handle: None,
+        display_name: None,
+        other_names: Vec::new(),
+        phone: None,
+        email: None,
+        bot: None,
+        is_self: None,
+        deleted: None,
+        avatar: None,
+        extensions: Extensions::new(),
+    }
+}
+
+/// A Telegram id as exported: an integer (2020) or a prefixed string (`user123`, `channel123`).
+#[derive(Debug, Clone)]
+enum Id {
+    Int(i64),
+    Str(String),
+}
+
+impl Id {
+    fn text(&self) -> String {
+        match self {
+            Id::Int(i) => i.to_string(),
+            Id::Str(s) => s.clone(),
+        }
+    }
+
+    fn from_value(v: &Value) -> Option<Id> {
+        match v {
+            Value::Number(n) => n.as_i64().map(Id::Int),
+            Value::String(s) => Some(Id::Str(s.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// The account id and platform id for a Telegram peer id: `user123` and `123` both become
+/// `tg-u-123`; other peers keep their prefix (`tg-u-channel123`).
+fn account_key(id: &Id) -> String {
+    use std::fmt::Write;
+    match id {
+        Id::Int(i) => {
+            let mut out = String::with_capacity(26);
+            let _ = write!(out, "tg-u-{i}");
+            out
+        }
+        Id::Str(_) => account_id(id).0,
+    }
+}
+
+fn account_id(id: &Id) -> (String, String) {
+    match id {
+        Id::Int(i) => (format!("tg-u-{i}"), i.to_string()),
+        Id::Str(s) => {
+            // `user123` (since 2021) and `123` (2020) are the same user: both keep the bare
+            // number as the platform id, so exports of different years merge.
+            let bare = s.strip_prefix("user").filter(|r| is_number(r)).unwrap_or(s);
+            (format!("tg-u-{}", id_safe(bare)), bare.to_owned())
+        }
+    }
+}
+
+/// The record id of message `id` of the chat whose id part is `chat`.
+fn message_id(chat: &str, id: &Id) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(chat.len() + 26);
+    out.push_str("tg-m-");
+    out.push_str(chat);
+    out.push('-');
+    match id {
+        Id::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Id::Str(s) => out.push_str(&id_safe(s)),
+    }
+    out
+}
+
+fn is_number(s: &str) -> bool {
+    let d = s.strip_prefix('-').unwrap_or(s);
+    !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An id part without whitespace or control characters (ids may not hold them).
+fn id_safe(s: &str) -> String {
+    if !s.is_empty() && s.len() <= 200 && !s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        s.to_owned()
+    } else {
+        derive_id("h", &[s])
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The top level
+
+struct RootVisitor<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+}
+
+impl<'de> Visitor<'de> for RootVisitor<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a Telegram export object (a chat or the account's data)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let ctx = self.ctx;
+        let mut meta = ChatMeta::default();
+        let mut unknown: Vec<(String, Value)> = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "messages" => {
+                    ctx.saw_root_content = true;
+                    let mut state = ChatState::new(ctx.chats, String::new(), false);
+                    ctx.chats += 1;
+                    state.meta = std::mem::take(&mut meta);
+                    state.extra = std::mem::take(&mut unknown);
+                    map.next_value_seed(MessagesSeed {
+                        ctx,
+                        chat: &mut state,
+                    })?;
+                    ctx.single = Some(state);
+                }
+                "name" | "type" | "id" => {
+                    let v: Value = map.next_value()?;
+                    match ctx.single.as_mut() {
+                        Some(state) => state.late_meta(ctx.sink, &key, v),
+                        None => {
+                            if let Some(v) = meta.set(&key, v) {
+                                unknown.push((key, v));
+                            }
+                        }
+                    }
+                }
+                "chats" | "left_chats" => {
+                    ctx.saw_root_content = true;
+                    let left = key == "left_chats";
+                    map.next_value_seed(SectionSeed {
+                        ctx,
+                        left,
+                        key: &key,
+                    })?;
+                }
+                "personal_information" => {
+                    ctx.saw_root_content = true;
+                    let v: Value = map.next_value()?;
+                    if let Err(e) = personal_information(ctx, &v) {
+                        return Err(ctx.fail(e));
+                    }
+                }
+                "contacts" => {
+                    let v: Value = map.next_value()?;
+                    if let Err(e) = contacts(ctx, &v) {
+                        return Err(ctx.fail(e));
+                    }
+                }
+                "guild" | "channel" | "timestamp" => {
+                    return Err(ctx.fail(ImportError::invalid(
+                        format!("{}#/{key}", ctx.shown),
+                        format!(
+                            "a {key:?} key at the top: not a Telegram export (DiscordChatExporter?)"
+                        ),
+                    )));
+                }
+                "about" => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                // The account export's sections without messages are read past unparsed.
+                "profile_pictures" | "stories" | "frequent_contacts" | "sessions"
+                | "web_sessions" | "other_data" => {
+                    map.next_value::<IgnoredAny>()?;
+                    ctx.skipped_sections.push(key);
+                }
+                _ => {
+                    // A single chat's extra keys are kept on the conversation; the account
+                    // export's other sections (sessions, stories, ...) are named in a warning.
+                    let v: Value = map.next_value()?;
+                    if is_section(&v) {
+                        ctx.skipped_sections.push(key);
+                    } else if let Some(state) = ctx.single.as_mut() {
+                        state.late_meta(ctx.sink, &key, v);
+                    } else {
+                        unknown.push((key, v));
+                    }
+                }
+            }
+        }
+        if let Some(mut state) = ctx.single.take() {
+            state.finish(ctx);
+            ctx.single = Some(state);
+        }
+        if ctx.single.is_none() && (meta.any() || !unknown.is_empty()) {
+            if !ctx.saw_root_content {
+                // A chat object without messages: keep the chat.
+                ctx.saw_root_content = meta.id.is_some() || meta.kind.is_some();
+                if ctx.saw_root_content {
+                    let mut state = ChatState::new(ctx.chats, String::new(), false);
+                    state.meta = meta;
+                    state.extra = unknown;
+                    if let Err(e) = state.open(ctx) {
+                        return Err(ctx.fail(e));
+                    }
+                }
+            } else {
+                for (k, _) in unknown {
+                    ctx.skipped_sections.push(k);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// True for a value that looks like one of the account export's sections (`{about, list}` or
+/// an array), which is never chat metadata.
+fn is_section(v: &Value) -> bool {
+    match v {
+        Value::Object(o) => o.contains_key("about") || o.contains_key("list"),
+        Value::Array(_) => true,
+        _ => false,
+    }
+}
+
+fn personal_information(ctx: &mut Ctx<'_>, v: &Value) -> Result<(), ImportError> {
+    let Value::Object(o) = v else {
+        return Ok(());
+    };
+    let Some(uid) = o.get("user_id").and_then(Id::from_value) else {
+        ctx.sink.warn(
+            "self-without-id",
+            "personal_information has no user_id; the exporting account is not marked",
+            format!("{}#/personal_information", ctx.shown),
+        );
+        return Ok(());
+    };
+    let (aid, pid) = account_id(&uid);
+    let mut a = account(&aid);
+    a.platform_id = Some(pid);
+    a.is_self = Some(true);
+    a.display_name = full_name(o.get("first_name"), o.get("last_name"));
+    a.phone = o
+        .get("phone_number")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    a.handle = o
+        .get("username")
+        .and_then(Value::as_str)
+        .map(|s| s.trim_start_matches('@').to_owned())
+        .filter(|s| !s.is_empty());
+    let rest: Map<String, Value> = o
+        .iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "user_id" | "first_name" | "last_name" | "phone_number" | "username"
+            )
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !rest.is_empty() {
+        a.extensions.insert(NS.into(), Value::Object(rest));
+    }
+    // Names merge into an account the messages may have added already.
+    let was = ctx.sink.has_account(&aid);
+    let name = a.display_name.clone();
+    ctx.sink.account(a)?;
+    if was && let Some(known) = ctx.sink.account_mut(&aid) {
+        known.is_self = Some(true);
+    }
+    ctx.names.entry(aid).or_insert(name);
+    ctx.self_known = true;
+    Ok(())
+}
+
+/// Marks the exporting account when `personal_information` did not: the account named by
+/// `--me`, or else the one account other than the peer that wrote in the personal chats (a
+/// personal chat's id is its peer's user id).
+fn infer_self(ctx: &mut Ctx<'_>) {
+    let found: Option<String> = match &ctx.options.me {
+        Some(me) => {
+            let mut ids: Vec<&String> = ctx
+                .names
+                .iter()
+                .filter(|(_, n)| n.as_deref() == Some(me.as_str()))
+                .map(|(id, _)| id)
+                .collect();
+            ids.sort();
+            ids.first().map(|s| (*s).clone())
+        }
+        None => {
+            let mut others = BTreeSet::new();
+            for (peer, senders) in &ctx.personal {
+                others.extend(senders.iter().filter(|s| *s != peer).cloned());
+            }
+            match others.len() {
+                1 => others.into_iter().next(),
+                _ => None,
+            }
+        }
+    };
+    if let Some(id) = found
+        && let Some(a) = ctx.sink.account_mut(&id)
+    {
+        a.is_self = Some(true);
+    }
+}
+
+/// The account export's address book: each contact with a `user_id` becomes (or completes) that
+/// user's account; contacts without one become accounts named by their phone number.
+fn contacts(ctx: &mut Ctx<'_>, v: &Value) -> Result<(), ImportError> {
+    let Some(list) = v.get("list").and_then(Value::as_array) else {
+        return Ok(());
+    };
+    for c in list {
+        let Value::Object(o) = c else { continue };
+        let phone = o
+            .get("phone_number")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty());
+        let name = full_name(o.get("first_name"), o.get("last_name"));
+        let (aid, pid) = match o.get("user_id").and_then(Id::from_value) {
+            Some(Id::Int(0)) | None => {
+                let key = phone.unwrap_or_default();
+                let n = name.as_deref().unwrap_or_default();
+                (derive_id("tg-u-contact-", &[key, n]), None)
+            }
+            Some(id) => {
+                let (a, p) = account_id(&id);
+                (a, Some(p))
+            }
+        };
+        let mut a = account(&aid);
+        a.platform_id = pid;
+        a.display_name = name;
+        a.phone = phone.map(str::to_owned);
+        let rest: Map<String, Value> = o
+            .iter()
+            .filter(|(k, _)| {
+                !matches!(
+                    k.as_str(),
+                    "user_id" | "first_name" | "last_name" | "phone_number"
+                )
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut ext = Map::new();
+        ext.insert("contact".into(), Value::Object(rest));
+        a.extensions.insert(NS.into(), Value::Object(ext));
+        ctx.sink.account(a)?;
+    }
+    Ok(())
+}
+
+fn full_name(first: Option<&Value>, last: Option<&Value>) -> Option<String> {
+    let f = first.and_then(Value::as_str).unwrap_or("").trim();
+    let l = last.and_then(Value::as_str).unwrap_or("").trim();
+    let n = match (f.is_empty(), l.is_empty()) {
+        (true, true) => return None,
+        (false, true) => f.to_owned(),
+        (true, false) => l.to_owned(),
+        (false, false) => format!("{f} {l}"),
+    };
+    Some(n)
+}
+
+/// `chats` or `left_chats`: `{about, list: [chat...]}`.
+struct SectionSeed<'c, 'a, 'k> {
+    ctx: &'c mut Ctx<'a>,
+    left: bool,
+    key: &'k str,
+}
+
+impl<'de> DeserializeSeed<'de> for SectionSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SectionSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object with a list of chats")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(k) = map.next_key::<String>()? {
+            if k == "list" {
+                map.next_value_seed(ChatListSeed {
+                    ctx: &mut *self.ctx,
+                    left: self.left,
+                    pointer: format!("/{}/list", self.key),
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct ChatListSeed<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+    left: bool,
+    pointer: String,
+}
+
+impl<'de> DeserializeSeed<'de> for ChatListSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ChatListSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of chats")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0usize;
+        loop {
+            let mut state =
+                ChatState::new(self.ctx.chats, format!("{}/{i}", self.pointer), self.left);
+            self.ctx.chats += 1;
+            let more = seq.next_element_seed(ChatSeed {
+                ctx: &mut *self.ctx,
+                chat: &mut state,
+            })?;
+            if more.is_none() {
+                self.ctx.chats -= 1;
+                break;
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
+/// What a chat object says about the chat, apart from its messages.
+#[derive(Default)]
+struct ChatMeta {
+    name: Option<Option<String>>,
+    kind: Option<String>,
+    id: Option<Id>,
+}
+
+impl ChatMeta {
+    fn any(&self) -> bool {
+        self.name.is_some() || self.kind.is_some() || self.id.is_some()
+    }
+
+    /// Sets `name`, `type` or `id`; a value of an unexpected type is kept as an extra key.
+    fn set(&mut self, key: &str, v: Value) -> Option<Value> {
+        match (key, v) {
+            ("name", Value::String(s)) => self.name = Some(Some(s)),
+            ("name", Value::Null) => self.name = Some(None),
+            ("type", Value::String(s)) => self.kind = Some(s),
+            ("id", v @ (Value::Number(_) | Value::String(_))) => match Id::from_value(&v) {
+                Some(id) => self.id = Some(id),
+                None => return Some(v),
+            },
+            (_, v) => return Some(v),
+        }
+        None
+    }
+}
+
+/// One chat being read: its metadata, and once its conversation exists, ids and the counter.
+struct ChatState {
+    index: usize,
+    pointer: String,
+    left: bool,
+    meta: ChatMeta,
+    extra: Vec<(String, Value)>,
+    /// The conversation's id, once it was given to the sink.
+    conv: Option<String>,
+    /// The chat part of message ids.
+    key: String,
+    ordinal: u64,
+    /// The highest integer message id met so far.
+    max_id: Option<i64>,
+    /// For a personal chat: who wrote in it (to tell the exporting account from the peer).
+    senders: Option<BTreeSet<String>>,
+}
+
+impl ChatState {
+    fn new(index: usize, pointer: String, left: bool) -> Self {
+        ChatState {
+            index,
+            pointer,
+            left,
+            meta: ChatMeta::default(),
+            extra: Vec::new(),
+            conv: None,
+            key: String::new(),
+            ordinal: 0,
+            max_id: None,
+            senders: None,
+        }
+    }
+
+    /// Creates the conversation from what is known so far (the chat's metadata usually comes
+    /// before its messages; what comes after is added with [`ChatState::late_meta`]).
+    fn open(&mut self, ctx: &mut Ctx<'_>) -> Result<(), ImportError> {
+        if self.conv.is_some() {
+            return Ok(());
+        }
+        let name = self.meta.name.clone().flatten();
+        let mut key = match &self.meta.id {
+            Some(id) => id_safe(&id.text()),
+            None => derive_id(
+                "n",
+                &[&self.index.to_string(), name.as_deref().unwrap_or("")],
+            ),
+        };
+        if ctx.sink.has_conversation(&format!("tg-c-{key}")) {
+            // The same chat twice (in `chats` and `left_chats`): the second gets its own id.
+            ctx.sink.warn(
+                "duplicate-chat",
+                "a chat id appears twice in the export; the second copy gets its own conversation",
+                format!("{}#{}", ctx.shown, self.pointer),
+            );
+            key = format!("{key}-{}", self.index);
+        }
+        let id = format!("tg-c-{key}");
+        let c = Conversation {
+            id: id.clone(),
+            platform: "telegram".into(),
+            kind: ConversationKind::Unknown,
+            platform_id: self.meta.id.as_ref().map(Id::text),
+            title: name,
+            description: None,
+            space: None,
+            parent: None,
+            created: None,
+            members: Vec::new(),
+            coverage: Vec::new(),
+            avatar: None,
+            extensions: Extensions::new(),
+        };
+        ctx.sink.conversation(c)?;
+        self.conv = Some(id);
+        self.key = key;
+        if self.left {
+            self.put_ext(ctx.sink, "left", Value::Bool(true));
+        }
+        let kind = self.meta.kind.take();
+        if kind.as_deref() == Some("personal_chat") && self.meta.id.is_some() {
+            self.senders = Some(BTreeSet::new());
+        }
+        if let Some(k) = kind {
+            self.set_kind(ctx.sink, k);
+        }
+        for (k, v) in std::mem::take(&mut self.extra) {
+            self.put_ext(ctx.sink, &k, v);
+        }
+        Ok(())
+    }
+
+    /// Hands what the chat taught about the exporting account to the context.
+    fn finish(&mut self, ctx: &mut Ctx<'_>) {
+        if let (Some(set), Some(id)) = (self.senders.take(), self.meta.id.as_ref()) {
+            ctx.personal.push((account_id(id).0, set));
+        }
+    }
+
+    fn set_kind(&mut self, sink: &mut Sink, kind: String) {
+        let k = match kind.as_str() {
+            "personal_chat" | "bot_chat" => ConversationKind::Direct,
+            "private_group" | "private_supergroup" | "public_supergroup" => ConversationKind::Group,
+            "private_channel" | "public_channel" => ConversationKind::Channel,
+            "saved_messages" => ConversationKind::SelfChat,
+            _ => ConversationKind::Unknown,
+        };
+        if let Some(c) = self
+            .conv
+            .as_deref()
+            .and_then(|id| sink.conversation_mut(id))
+        {
+            c.kind = k;
+        }
+        self.put_ext(sink, "type", Value::String(kind));
+    }
+
+    fn put_ext(&self, sink: &mut Sink, key: &str, v: Value) {
+        if let Some(c) = self
+            .conv
+            .as_deref()
+            .and_then(|id| sink.conversation_mut(id))
+        {
+            let e = c
+                .extensions
+                .entry(NS.into())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(o) = e {
+                o.insert(key.to_owned(), v);
+            }
+        }
+    }
+
+    /// A chat key met after the messages: the conversation exists, so it is updated (its id
+    /// stays the one it was created with).
+    fn late_meta(&mut self, sink: &mut Sink, key: &str, v: Value) {
+        if self.conv.is_none() {
+            if let Some(v) = self.meta.set(key, v) {
+                self.extra.push((key.to_owned(), v));
+            }
+            return;
+        }
+        match (key, v) {
+            ("type", Value::String(s)) => self.set_kind(sink, s),
+            ("name", Value::String(s)) => {
+                if let Some(c) = self
+                    .conv
+                    .as_deref()
+                    .and_then(|id| sink.conversation_mut(id))
+                {
+                    c.title = Some(s);
+                }
+            }
+            ("name", Value::Null) => {}
+            ("id", v) if Id::from_value(&v).is_some() => {
+                if let Some(c) = self
+                    .conv
+                    .as_deref()
+                    .and_then(|id| sink.conversation_mut(id))
+                {
+                    c.platform_id = Id::from_value(&v).map(|i| i.text());
+                }
+            }
+            (k, v) => self.put_ext(sink, k, v),
+        }
+    }
+}
+
+struct ChatSeed<'c, 'a, 's> {
+    ctx: &'c mut Ctx<'a>,
+    chat: &'s mut ChatState,
+}
+
+impl<'de> DeserializeSeed<'de> for ChatSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ChatSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a chat object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let ctx = self.ctx;
+        let chat = self.chat;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "messages" {
+                map.next_value_seed(MessagesSeed {
+                    ctx: &mut *ctx,
+                    chat: &mut *chat,
+                })?;
+            } else {
+                let v: Value = map.next_value()?;
+                chat.late_meta(ctx.sink, &key, v);
+            }
+        }
+        if let Err(e) = chat.open(ctx) {
+            return Err(ctx.fail(e));
+        }
+        chat.finish(ctx);
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+struct MessagesSeed<'c, 'a, 's> {
+    ctx: &'c mut Ctx<'a>,
+    chat: &'s mut ChatState,
+}
+
+impl<'de> DeserializeSeed<'de> for MessagesSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of messages")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let ctx = self.ctx;
+        let chat = self.chat;
+        if let Err(e) = chat.open(ctx) {
+            return Err(ctx.fail(e));
+        }
+        let mut index = 0u64;
+        while let Some(raw) = seq.next_element_seed(RawSeed)? {
+            ctx.sink.source_message();
+            let pointer = {
+                use std::fmt::Write;
+                let mut p = String::with_capacity(chat.pointer.len() + 24);
+                p.push_str(&chat.pointer);
+                p.push_str("/messages/");
+                let _ = write!(p, "{index}");
+                p
+            };
+            index += 1;
+            let raw = match raw {
+                Some(r) => r,
+                None => {
+                    ctx.sink.skip(
+                        "not-a-message-object",
+                        "an element of a messages array that is not an object",
+                        format!("{}#{pointer}", ctx.shown),
+                    );
+                    continue;
+                }
+            };
+            if let Err(e) = convert(ctx, chat, raw, pointer) {
+                return Err(ctx.fail(e));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One part of a message's text: plain text or an entity.
+#[derive(Debug)]
+struct Part {
+    /// `None` for a plain string part.
+    kind: Option<String>,
+    text: String,
+    /// Entity attributes: `href`, `language`, `user_id`, `document_id`, and any others.
+    attrs: Vec<(String, Value)>,
+}
+
+/// A message as read, before it becomes a record: the frequent keys typed, the rest kept in
+/// `rest` in the source's order.
+#[derive(Default, Debug)]
+struct Raw {
+    id: Option<Id>,
+    kind: Option<String>,
+    date: Option<String>,
+    date_unixtime: Option<String>,
+    edited: Option<String>,
+    edited_unixtime: Option<String>,
+    from: Option<Option<String>>,
+    from_id: Option<Id>,
+    actor: Option<Option<String>>,
+    actor_id: Option<Id>,
+    action: Option<String>,
+    text: Option<Vec<Part>>,
+    /// True when the parts came from `text_entities` (then `text` is skipped as a copy).
+    text_from_entities: bool,
+    reply_to_message_id: Option<Id>,
+    forwarded_from: Option<Option<String>>,
+    photo: Option<String>,
+    file: Option<String>,
+    thumbnail: Option<String>,
+    media_type: Option<String>,
+    mime_type: Option<String>,
+    sticker_emoji: Option<String>,
+    width: Option<u64>,
+    height: Option<u64>,
+    duration_seconds: Option<f64>,
+    /// Keys given twice (tdesktop writes `text` twice on some service messages).
+    duplicates: Vec<String>,
+    rest: Vec<(String, Value)>,
+}
+
+impl Raw {
+    fn take(&mut self, key: &str) -> Option<Value> {
+        let i = self.rest.iter().position(|(k, _)| k == key)?;
+        Some(self.rest.remove(i).1)
+    }
+
+    fn take_str(&mut self, key: &str) -> Option<String> {
+        let i = self
+            .rest
+            .iter()
+            .position(|(k, v)| k == key && v.is_string())?;
+        match self.rest.remove(i).1 {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Parses one element of a messages array; `None` when it is not an object.
+struct RawSeed;
+
+impl<'de> DeserializeSeed<'de> for RawSeed {
+    type Value = Option<Raw>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Raw>, D::Error> {
+        d.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+macro_rules! not_an_object {
+    ($($f:ident: $t:ty),*) => {
+        $(fn $f<E: de::Error>(self, _: $t) -> Result<Option<Raw>, E> { Ok(None) })*
+    };
+}
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = Option<Raw>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a message object")
+    }
+
+    not_an_object!(visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_f64: f64, visit_str: &str);
+
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Raw>, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Raw>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Raw>, A::Error> {
+        let mut m = Raw::default();
+        // Fields typed here are looked up by name; a value of an unexpected JSON type is kept
+        // verbatim in `rest` rather than failing the import.
+        macro_rules! put {
+            ($field:ident, $key:expr, $conv:expr) => {{
+                let v: Loose = map.next_value()?;
+                if m.$field.is_some() {
+                    m.duplicates.push($key.to_owned());
+                }
+                match $conv(v) {
+                    Ok(x) => m.$field = Some(x),
+                    Err(v) => m.rest.push(($key.to_owned(), v)),
+                }
+            }};
+        }
+        while let Some(key) = map.next_key::<Key>()? {
+            let k = match key {
+                Key::Known(k) => k,
+                Key::Other(name) => {
+                    let v: Value = map.next_value()?;
+                    if m.rest.iter().any(|(k, _)| *k == name) {
+                        m.duplicates.push(name.clone());
+                        m.rest.retain(|(k, _)| *k != name);
+                    }
+                    m.rest.push((name, v));
+                    continue;
+                }
+            };
+            let name = k.name();
+            match k {
+                K::Id => put!(id, name, Loose::id),
+                K::Type => put!(kind, name, Loose::string),
+                K::Date => put!(date, name, Loose::string),
+                K::DateUnixtime => put!(date_unixtime, name, Loose::number_text),
+                K::Edited => put!(edited, name, Loose::string),
+                K::EditedUnixtime => put!(edited_unixtime, name, Loose::number_text),
+                K::From => put!(from, name, Loose::name),
+                K::FromId => put!(from_id, name, Loose::id),
+                K::Actor => put!(actor, name, Loose::name),
+                K::ActorId => put!(actor_id, name, Loose::id),
+                K::Action => put!(action, name, Loose::string),
+                K::ReplyToMessageId => put!(reply_to_message_id, name, Loose::id),
+                K::ForwardedFrom => put!(forwarded_from, name, Loose::name),
+                K::Photo => put!(photo, name, Loose::string),
+                K::File => put!(file, name, Loose::string),
+                K::Thumbnail => put!(thumbnail, name, Loose::string),
+                K::MediaType => put!(media_type, name, Loose::string),
+                K::MimeType => put!(mime_type, name, Loose::string),
+                K::StickerEmoji => put!(sticker_emoji, name, Loose::string),
+                K::Width => put!(width, name, Loose::unsigned),
+                K::Height => put!(height, name, Loose::unsigned),
+                K::DurationSeconds => put!(duration_seconds, name, Loose::float),
+                K::Text | K::TextEntities => {
+                    let entities = k == K::TextEntities;
+                    if m.text.is_some() && (entities || m.text_from_entities) {
+                        // The same parts twice: `text` and `text_entities` carry one content.
+                        map.next_value::<IgnoredAny>()?;
+                    } else {
+                        if m.text.is_some() {
+                            m.duplicates.push(name.to_owned());
+                        }
+                        match map.next_value::<TextValue>()? {
+                            TextValue::Parts(p) => {
+                                m.text = Some(p);
+                                m.text_from_entities = entities;
+                            }
+                            TextValue::Other(v) => m.rest.push((name.to_owned(), v)),
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Some(m))
+    }
+}
+
+/// The message keys read into typed fields (and the entity keys `type` and `text`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum K {
+    Id,
+    Type,
+    Date,
+    DateUnixtime,
+    Edited,
+    EditedUnixtime,
+    From,
+    FromId,
+    Actor,
+    ActorId,
+    Action,
+    ReplyToMessageId,
+    ForwardedFrom,
+    Photo,
+    File,
+    Thumbnail,
+    MediaType,
+    MimeType,
+    StickerEmoji,
+    Width,
+    Height,
+    DurationSeconds,
+    Text,
+    TextEntities,
+}
+
+impl K {
+    fn name(self) -> &'static str {
+        match self {
+            K::Id => "id",
+            K::Type => "type",
+            K::Date => "date",
+            K::DateUnixtime => "date_unixtime",
+            K::Edited => "edited",
+            K::EditedUnixtime => "edited_unixtime",
+            K::From => "from",
+            K::FromId => "from_id",
+            K::Actor => "actor",
+            K::ActorId => "actor_id",
+            K::Action => "action",
+            K::ReplyToMessageId => "reply_to_message_id",
+            K::ForwardedFrom => "forwarded_from",
+            K::Photo => "photo",
+            K::File => "file",
+            K::Thumbnail => "thumbnail",
+            K::MediaType => "media_type",
+            K::MimeType => "mime_type",
+            K::StickerEmoji => "sticker_emoji",
+            K::Width => "width",
+            K::Height => "height",
+            K::DurationSeconds => "duration_seconds",
+            K::Text => "text",
+            K::TextEntities => "text_entities",
+        }
+    }
+}
+
+/// An object key: one of [`K`] without allocating, or another key's name.
+enum Key {
+    Known(K),
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Key, E> {
+        Ok(Key::Known(match s {
+            "id" => K::Id,
+            "type" => K::Type,
+            "date" => K::Date,
+            "date_unixtime" => K::DateUnixtime,
+            "edited" => K::Edited,
+            "edited_unixtime" => K::EditedUnixtime,
+            "from" => K::From,
+            "from_id" => K::FromId,
+            "actor" => K::Actor,
+            "actor_id" => K::ActorId,
+            "action" => K::Action,
+            "reply_to_message_id" => K::ReplyToMessageId,
+            "forwarded_from" => K::ForwardedFrom,
+            "photo" => K::Photo,
+            "file" => K::File,
+            "thumbnail" => K::Thumbnail,
+            "media_type" => K::MediaType,
+            "mime_type" => K::MimeType,
+            "sticker_emoji" => K::StickerEmoji,
+            "width" => K::Width,
+            "height" => K::Height,
+            "duration_seconds" => K::DurationSeconds,
+            "text" => K::Text,
+            "text_entities" => K::TextEntities,
+            _ => return Ok(Key::Other(s.to_owned())),
+        }))
+    }
+}
+
+/// Any JSON value, with scalars kept cheap; converted into a typed field or kept as a [`Value`].
+enum Loose {
+    Null,
+    Bool(bool),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Str(String),
+    Other(Value),
+}
+
+impl Loose {
+    fn into_value(self) -> Value {
+        match self {
+            Loose::Null => Value::Null,
+            Loose::Bool(b) => Value::Bool(b),
+            Loose::I64(i) => Value::from(i),
+            Loose::U64(u) => Value::from(u),
+            Loose::F64(f) => Value::from(f),
+            Loose::Str(s) => Value::String(s),
+            Loose::Other(v) => v,
+        }
+    }
+
+    fn string(self) -> Result<String, Value> {
+        match self {
+            Loose::Str(s) => Ok(s),
+            o => Err(o.into_value()),
+        }
+    }
+
+    fn name(self) -> Result<Option<String>, Value> {
+        match self {
+            Loose::Str(s) => Ok(Some(s)),
+            Loose::Null => Ok(None),
+            o => Err(o.into_value()),
+        }
+    }
+
+    fn id(self) -> Result<Id, Value> {
+        match self {
+            Loose::I64(i) => Ok(Id::Int(i)),
+            Loose::U64(u) if i64::try_from(u).is_ok() => Ok(Id::Int(u as i64)),
+            Loose::Str(s) if !s.is_empty() => Ok(Id::Str(s)),
+            o => Err(o.into_value()),
+        }
+    }
+
+    fn number_text(self) -> Result<String, Value> {
+        match self {
+            Loose::Str(s) => Ok(s),
+            Loose::I64(i) => Ok(i.to_string()),
+            Loose::U64(u) => Ok(u.to_string()),
+            o => Err(o.into_value()),
+        }
+    }
+
+    fn unsigned(self) -> Result<u64, Value> {
+        match self {
+            Loose::U64(u) => Ok(u),
+            o => Err(o.into_value()),
+        }
+    }
+
+    fn float(self) -> Result<f64, Value> {
+        match self {
+            Loose::U64(u) => Ok(u as f64),
+            Loose::I64(i) if i >= 0 => Ok(i as f64),
+            Loose::F64(f) if f >= 0.0 && f.is_finite() => Ok(f),
+            o => Err(o.into_value()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Loose {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Loose, D::Error> {
+        d.deserialize_any(LooseVisitor)
+    }
+}
+
+struct LooseVisitor;
+
+impl<'de> Visitor<'de> for LooseVisitor {
+    type Value = Loose;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Loose, E> {
+        Ok(Loose::Null)
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Loose, E> {
+        Ok(Loose::Bool(b))
+    }
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Loose, E> {
+        Ok(Loose::I64(i))
+    }
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Loose, E> {
+        Ok(Loose::U64(u))
+    }
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Loose, E> {
+        Ok(Loose::F64(f))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Loose, E> {
+        Ok(Loose::Str(s.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Loose, E> {
+        Ok(Loose::Str(s))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Loose, A::Error> {
+        Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Loose::Other)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Loose, A::Error> {
+        Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(Loose::Other)
+    }
+}
+
+/// `text` / `text_entities`: a string, or an array of strings and entity objects.
+enum TextValue {
+    Parts(Vec<Part>),
+    Other(Value),
+}
+
+impl<'de> Deserialize<'de> for TextValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<TextValue, D::Error> {
+        d.deserialize_any(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = TextValue;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a text (string or array of parts)")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<TextValue, E> {
+        Ok(TextValue::Parts(plain(s.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, s: String) -> Result<TextValue, E> {
+        Ok(TextValue::Parts(plain(s)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<TextValue, E> {
+        Ok(TextValue::Other(Value::Null))
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<TextValue, E> {
+        Ok(TextValue::Other(Value::Bool(b)))
+    }
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<TextValue, E> {
+        Ok(TextValue::Other(Value::from(i)))
+    }
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<TextValue, E> {
+        Ok(TextValue::Other(Value::from(u)))
+    }
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<TextValue, E> {
+        Ok(TextValue::Other(Value::from(f)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<TextValue, A::Error> {
+        Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(TextValue::Other)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TextValue, A::Error> {
+        let mut parts = Vec::new();
+        let mut odd: Option<Vec<Value>> = None;
+        while let Some(v) = seq.next_element::<PartValue>()? {
+            match v {
+                PartValue::Part(p) => parts.push(p),
+                PartValue::Other(v) => odd.get_or_insert_with(Vec::new).push(v),
+            }
+        }
+        // An array holding something that is neither a string nor an entity is kept whole.
+        match odd {
+            None => Ok(TextValue::Parts(parts)),
+            Some(_) => Ok(TextValue::Other(Value::Array(
+                parts
+                    .into_iter()
+                    .map(part_value)
+                    .chain(odd.unwrap_or_default())
+                    .collect(),
+            ))),
+        }
+    }
+}
+
+fn plain(s: String) -> Vec<Part> {
+    if s.is_empty() {
+        Vec::new()
+    } else {
+        vec![Part {
+            kind: None,
+            text: s,
+            attrs: Vec::new(),
+        }]
+    }
+}
+
+fn part_value(p: Part) -> Value {
+    match p.kind {
+        None => Value::String(p.text),
+        Some(k) => {
+            let mut o = Map::new();
+            o.insert("type".into(), Value::String(k));
+            o.insert("text".into(), Value::String(p.text));
+            for (k, v) in p.attrs {
+                o.insert(k, v);
+            }
+            Value::Object(o)
+        }
+    }
+}
+
+enum PartValue {
+    Part(Part),
+    Other(Value),
+}
+
+impl<'de> Deserialize<'de> for PartValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PartValue, D::Error> {
+        d.deserialize_any(PartVisitor)
+    }
+}
+
+struct PartVisitor;
+
+impl<'de> Visitor<'de> for PartVisitor {
+    type Value = PartValue;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a text part")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<PartValue, E> {
+        self.visit_string(s.to_owned())
+    }
+    fn visit_string<E: de::Error>(self, s: String) -> Result<PartValue, E> {
+        Ok(PartValue::Part(Part {
+            kind: None,
+            text: s,
+            attrs: Vec::new(),
+        }))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<PartValue, E> {
+        Ok(PartValue::Other(Value::Null))
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<PartValue, E> {
+        Ok(PartValue::Other(Value::Bool(b)))
+    }
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<PartValue, E> {
+        Ok(PartValue::Other(Value::from(i)))
+    }
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<PartValue, E> {
+        Ok(PartValue::Other(Value::from(u)))
+    }
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<PartValue, E> {
+        Ok(PartValue::Other(Value::from(f)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<PartValue, A::Error> {
+        Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(PartValue::Other)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PartValue, A::Error> {
+        let mut kind = None;
+        let mut text = None;
+        let mut attrs = Vec::new();
+        while let Some(k) = map.next_key::<Key>()? {
+            match k {
+                Key::Known(K::Type) => match map.next_value::<Loose>()?.string() {
+                    Ok(s) => kind = Some(s),
+                    Err(v) => attrs.push(("type".to_owned(), v)),
+                },
+                Key::Known(K::Text) => match map.next_value::<Loose>()?.string() {
+                    Ok(s) => text = Some(s),
+                    Err(v) => attrs.push(("text".to_owned(), v)),
+                },
+                Key::Known(k) => attrs.push((k.name().to_owned(), map.next_value::<Value>()?)),
+                Key::Other(k) => attrs.push((k, map.next_value::<Value>()?)),
+            }
+        }
+        Ok(PartValue::Part(Part {
+            kind: Some(kind.unwrap_or_else(|| "unknown".into())),
+            text: text.unwrap_or_default(),
+            attrs,
+        }))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// From a parsed message to a record
+
+/// The sentence tdesktop writes instead of a path for a file it did not export.
+fn is_placeholder(path: &str) -> bool {
+    path.starts_with('(') && path.ends_with(')')
+}
+
+fn parse_unix(s: &str) -> Option<Time> {
+    let secs = s.trim().parse::<i64>().ok()?;
+    match utc_text(secs) {
+        Some(at) => Some(Time::instant(at).with_precision(Precision::Second)),
+        None => times::unix_seconds(secs),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for Unix seconds from 1970 to 9999, without a calendar library: this
+/// runs once or twice per message (days to civil date after H. Hinnant's `civil_from_days`).
+fn utc_text(secs: i64) -> Option<String> {
+    // Up to late 9999, inside the range jiff (and so the validator) accepts.
+    if !(0..=253_402_000_000).contains(&secs) {
+        return None;
+    }
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    fn two(out: &mut String, n: i64) {
+        out.push(char::from(b'0' + (n / 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+    }
+    let mut out = String::with_capacity(20);
+    two(&mut out, year / 100);
+    two(&mut out, year % 100);
+    out.push('-');
+    two(&mut out, month);
+    out.push('-');
+    two(&mut out, day);
+    out.push('T');
+    two(&mut out, rem / 3600);
+    out.push(':');
+    two(&mut out, rem / 60 % 60);
+    out.push(':');
+    two(&mut out, rem % 60);
+    out.push('Z');
+    Some(out)
+}
+
+fn parse_local(s: &str, zone: Option<&times::Zone>) -> Option<Time> {
+    let dt: jiff::civil::DateTime = s.parse().ok()?;
+    let mut t = times::local(dt, true, s, zone);
+    if t.original.as_deref() == Some(t.at.as_str()) {
+        // The source's text is the time itself: nothing to keep twice.
+        t.original = None;
+    }
+    Some(t)
+}
+
+/// The message time: `date_unixtime` as the instant (with `date`, the exporter's local wall
+/// time, kept as `original`), else `date` as a local time.
+fn message_time(
+    date: &mut Option<String>,
+    unix: &mut Option<String>,
+    zone: Option<&times::Zone>,
+) -> Option<Time> {
+    if let Some(mut t) = unix.as_deref().and_then(parse_unix) {
+        *unix = None;
+        t.original = date.take();
+        return Some(t);
+    }
+    let t = date.as_deref().and_then(|d| parse_local(d, zone))?;
+    *date = None;
+    Some(t)
+}
+
+fn convert(
+    ctx: &mut Ctx<'_>,
+    chat: &mut ChatState,
+    mut raw: Raw,
+    pointer: String,
+) -> Result<(), ImportError> {
+    let conv = chat.conv.clone().unwrap_or_default();
+    let kind = raw.kind.take();
+    let known_kind = matches!(kind.as_deref(), Some("message" | "service" | "unsupported"));
+    if !known_kind && raw.date.is_none() && raw.date_unixtime.is_none() {
+        return Err(ImportError::invalid(
+            format!("{}#{pointer}", ctx.shown),
+            "a message with neither a Telegram message type nor a date: not a Telegram export",
+        ));
+    }
+    chat.ordinal += 1;
+    let ordinal = chat.ordinal;
+    let mut id = match &raw.id {
+        Some(i) => message_id(&chat.key, i),
+        None => format!("tg-m-{}-n{ordinal}", chat.key),
+    };
+    let location = || format!("{}#{pointer}", ctx.shown);
+    // Telegram's ids grow along a chat: an id above every earlier one cannot repeat one, and
+    // only the others are looked up.
+    let fresh = match raw.id {
+        Some(Id::Int(i)) if chat.max_id.is_none_or(|max| i > max) => {
+            chat.max_id = Some(i);
+            true
+        }
+        _ => false,
+    };
+    if !fresh && ctx.sink.is_defined(&id) {
+        ctx.sink.warn(
+            "duplicate-message-id",
+            "two messages of a chat share an id; the later one's record id has its position appended",
+            location(),
+        );
+        id = format!("{id}-n{ordinal}");
+    }
+    let mut m = Message::new(id, conv, ordinal);
+    m.platform_id = raw.id.as_ref().map(Id::text);
+    let mut ext = Map::new();
+    for d in std::mem::take(&mut raw.duplicates) {
+        ctx.sink.warn(
+            "duplicate-key",
+            "a message has the same key twice; the last value is kept",
+            format!("{}#{pointer}/{d}", ctx.shown),
+        );
+    }
+
+    // Time and edits.
+    m.time = message_time(
+        &mut raw.date,
+        &mut raw.date_unixtime,
+        ctx.options.tz.as_ref(),
+    );
+    // What did not become the time (unparseable text) stays in the extensions.
+    for (k, v) in [
+        ("date", raw.date.take()),
+        ("date_unixtime", raw.date_unixtime.take()),
+    ] {
+        if let Some(v) = v {
+            ext.insert(k.into(), Value::String(v));
+        }
+    }
+    let edited_epoch = raw.edited_unixtime.as_deref().map(str::trim) == Some("0")
+        || (raw.edited_unixtime.is_none()
+            && raw
+                .edited
+                .as_deref()
+                .is_some_and(|e| e.starts_with("1970-01-01")));
+    if edited_epoch {
+        // Old exports write the Unix epoch (in the exporter's zone) for "never edited".
+        if let Some(e) = raw.edited.take() {
+            ext.insert("edited".into(), Value::String(e));
+        }
+    } else if raw.edited.is_some() || raw.edited_unixtime.is_some() {
+        let t = message_time(
+            &mut raw.edited,
+            &mut raw.edited_unixtime,
+            ctx.options.tz.as_ref(),
+        );
+        for (k, v) in [
+            ("edited", raw.edited.take()),
+            ("edited_unixtime", raw.edited_unixtime.take()),
+        ] {
+            if let Some(v) = v {
+                ext.insert(k.into(), Value::String(v));
+            }
+        }
+        m.edited = Some(Box::new(Edit {
+            time: t,
+            history: Vec::new(),
+        }));
+    }
+
+    // Sender.
+    let is_service = kind.as_deref() == Some("service");
+    let has_from = raw.from.is_some() || raw.from_id.is_some();
+    let sender = if has_from {
+        ctx.party(raw.from_id.as_ref(), raw.from.as_ref())?
+    } else {
+        ctx.party(raw.actor_id.as_ref(), raw.actor.as_ref())?
+    };
+    m.sender_name = match raw.from.take() {
+        Some(from) => from,
+        None => raw.actor.clone().flatten(),
+    };
+    if let (Some(set), Some(s)) = (chat.senders.as_mut(), sender.as_ref())
+        && !set.contains(s)
+    {
+        set.insert(s.clone());
+    }
+    m.sender = sender.clone();
+    if has_from && (raw.actor.is_some() || raw.actor_id.is_some()) {
+        if let Some(a) = raw.actor.take() {
+            ext.insert("actor".into(), a.map(Value::String).unwrap_or(Value::Null));
+        }
+        if let Some(a) = raw.actor_id.take() {
+            ext.insert("actor_id".into(), Value::String(a.text()));
+        }
+    }
+
+    // Text.
+    if let Some(parts) = raw.text.take() {
+        text_and_spans(ctx, &mut m, parts, &mut ext)?;
+    }
+
+    // Reply.
+    if let Some(r) = raw.reply_to_message_id.take() {
+        let peer = raw.take("reply_to_peer_id");
+        let target = message_id(&chat.key, &r);
+        let same_chat = peer.is_none();
+        m.reply_to = Some(Box::new(Reply {
+            message: (same_chat && ctx.sink.is_defined(&target)).then_some(target),
+            platform_id: Some(r.text()),
+            quote: None,
+            sender_name: None,
+        }));
+        if let Some(p) = peer {
+            ext.insert("reply_to_peer_id".into(), p);
+        }
+    }
+
+    // Forward.
+    let fwd_id = raw
+        .take("forwarded_from_id")
+        .and_then(|v| Id::from_value(&v));
+    if raw.forwarded_from.is_some() || fwd_id.is_some() {
+        let name = raw.forwarded_from.take().flatten();
+        let account = match &fwd_id {
+            Some(fid) => {
+                let (aid, pid) = account_id(fid);
+                ctx.ensure_account(&aid, Some(&pid), name.as_deref(), false)?;
+                Some(aid)
+            }
+            None => None,
+        };
+        m.forwarded = Some(Box::new(Forward {
+            account,
+            from_name: name,
+            time: None,
+            platform_id: None,
+        }));
+    }
+
+    // Media.
+    media(ctx, &mut raw, &mut m, &pointer)?;
+
+    // Location, contact, poll, reactions.
+    location_of(&mut raw, &mut m);
+    contact_of(ctx, &mut raw, &mut m, &pointer)?;
+    poll_of(&mut raw, &mut m, &mut ext);
+    reactions_of(ctx, &mut raw, &mut m, &mut ext)?;
+
+    // Service messages and the rest.
+    match kind.as_deref() {
+        Some("message") => {}
+        Some("service") => service(ctx, &mut raw, &mut m, chat, sender)?,
+        Some("unsupported") => {
+            m.event = Some(Box::new(Event {
+                kind: EventKind::Other,
+                platform_kind: Some("unsupported".into()),
+                actor: None,
+                targets: Vec::new(),
+                target_names: Vec::new(),
+                old_value: None,
+                new_value: None,
+                message: None,
+                text: None,
+            }));
+        }
+        _ => {
+            ext.insert(
+                "type".into(),
+                kind.clone().map(Value::String).unwrap_or(Value::Null),
+            );
+        }
+    }
+    let _ = is_service;
+    if let Some(a) = raw.action.take() {
+        ext.insert("action".into(), Value::String(a));
+    }
+    for (k, v) in raw.rest.drain(..) {
+        ext.insert(k, v);
+    }
+    if !ext.is_empty() {
+        m.extensions.insert(NS.into(), Value::Object(ext));
+    }
+    m.origin = ctx.sink.origin_pointer(&ctx.file, pointer);
+    ctx.sink.message(&m)
+}
+
+/// Builds the plain text and its spans from the parts; offsets count code points.
+fn text_and_spans(
+    ctx: &mut Ctx<'_>,
+    m: &mut Message,
+    parts: Vec<Part>,
+    ext: &mut Map<String, Value>,
+) -> Result<(), ImportError> {
+    if let [only] = parts.as_slice()
+        && only.kind.is_none()
+    {
+        // Most messages: one plain part, taken as it is.
+        if let Some(p) = parts.into_iter().next().filter(|p| !p.text.is_empty()) {
+            m.text = Some(p.text);
+        }
+        return Ok(());
+    }
+    let mut text = String::new();
+    let mut at = 0u64;
+    let mut kept_attrs: Vec<Value> = Vec::new();
+    for (i, p) in parts.into_iter().enumerate() {
+        let start = at;
+        at += p.text.chars().count() as u64;
+        text.push_str(&p.text);
+        let Some(kind) = p.kind else { continue };
+        let mut span = Span {
+            kind: SpanKind::Other,
+            start,
+            end: at,
+            url: None,
+            account: None,
+            language: None,
+            name: None,
+        };
+        let mut attrs = p.attrs;
+        let mut take = |name: &str| -> Option<Value> {
+            let i = attrs.iter().position(|(k, _)| k == name)?;
+            Some(attrs.remove(i).1)
+        };
+        let as_text = |v: Value| match v {
+            Value::String(s) => Some(s),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        };
+        match kind.as_str() {
+            "plain" => continue,
+            "bold" => span.kind = SpanKind::Bold,
+            "italic" => span.kind = SpanKind::Italic,
+            "underline" => span.kind = SpanKind::Underline,
+            "strikethrough" => span.kind = SpanKind::Strikethrough,
+            "code" => span.kind = SpanKind::Code,
+            "pre" => {
+                span.kind = SpanKind::Pre;
+                span.language = take("language").and_then(as_text).filter(|l| !l.is_empty());
+            }
+            "text_link" => {
+                span.kind = SpanKind::Link;
+                span.url = take("href").and_then(as_text);
+            }
+            "link" => span.kind = SpanKind::Link,
+            "mention" => span.kind = SpanKind::Mention,
+            "mention_name" => {
+                span.kind = SpanKind::Mention;
+                if let Some(uid) = take("user_id").as_ref().and_then(Id::from_value) {
+                    let (aid, pid) = account_id(&uid);
+                    ctx.ensure_account(&aid, Some(&pid), None, false)?;
+                    span.account = Some(aid);
+                }
+            }
+            "hashtag" => span.kind = SpanKind::Hashtag,
+            "cashtag" => span.kind = SpanKind::Cashtag,
+            "bot_command" => span.kind = SpanKind::BotCommand,
+            "email" => span.kind = SpanKind::Email,
+            "phone" => span.kind = SpanKind::Phone,
+            "spoiler" => span.kind = SpanKind::Spoiler,
+            "blockquote" => span.kind = SpanKind::Quote,
+            "expandable_blockquote" => {
+                span.kind = SpanKind::Quote;
+                span.name = Some(kind.clone());
+            }
+            "custom_emoji" => {
+                span.kind = SpanKind::CustomEmoji;
+                span.name = take("document_id").and_then(as_text);
+            }
+            _ => span.name = Some(kind.clone()),
+        }
+        if !attrs.is_empty() {
+            let mut o = Map::new();
+            o.insert("part".into(), Value::from(i as u64));
+            o.insert("type".into(), Value::String(kind));
+            for (k, v) in attrs {
+                o.insert(k, v);
+            }
+            kept_attrs.push(Value::Object(o));
+        }
+        m.spans.push(span);
+    }
+    if !kept_attrs.is_empty() {
+        ext.insert("entity_attributes".into(), Value::Array(kept_attrs));
+    }
+    if !text.is_empty() {
+        m.text = Some(text);
+    }
+    Ok(())
+}
+
+fn media_kind(media_type: Option<&str>) -> AttachmentKind {
+    match media_type {
+        None => AttachmentKind::File,
+        Some("sticker") => AttachmentKind::Sticker,
+        Some("video_message") => AttachmentKind::VideoNote,
+        Some("voice_message") => AttachmentKind::Voice,
+        Some("animation") => AttachmentKind::Gif,
+        Some("video_file") => AttachmentKind::Video,
+        Some("audio_file") => AttachmentKind::Audio,
+        Some(_) => AttachmentKind::Other,
+    }
+}
+
+/// An attachment for a path the export names, or for its "file not included" sentence.
+fn attach(
+    ctx: &mut Ctx<'_>,
+    path: &str,
+    kind: AttachmentKind,
+    pointer: &str,
+    key: &str,
+) -> Result<Attachment, ImportError> {
+    if is_placeholder(path) {
+        return Ok(Attachment::missing(kind, Some(path.to_owned())));
+    }
+    let shown = &ctx.shown;
+    ctx.sink
+        .attach_relative(ctx.input, &ctx.base, path, kind, || {
+            format!("{shown}#{pointer}/{key}")
+        })
+}
+
+fn media(
+    ctx: &mut Ctx<'_>,
+    raw: &mut Raw,
+    m: &mut Message,
+    pointer: &str,
+) -> Result<(), ImportError> {
+    let mut dims_used = false;
+    if let Some(photo) = raw.photo.take() {
+        let mut a = attach(ctx, &photo, AttachmentKind::Image, pointer, "photo")?;
+        a.width = raw.width;
+        a.height = raw.height;
+        if let Some(s) = raw.take("photo_file_size") {
+            a.extensions
+                .insert(NS.into(), serde_json::json!({ "photo_file_size": s }));
+        }
+        dims_used = true;
+        m.attachments.push(a);
+    }
+    if raw.file.is_some() || raw.media_type.is_some() {
+        let kind = media_kind(raw.media_type.as_deref());
+        let mut a = match raw.file.take() {
+            Some(f) => attach(ctx, &f, kind, pointer, "file")?,
+            None => Attachment::missing(kind, None),
+        };
+        if let Some(n) = raw.take_str("file_name") {
+            a.original_name = Some(n);
+        }
+        a.mime_type = raw.mime_type.take();
+        a.duration_seconds = raw.duration_seconds.take();
+        a.emoji = raw.sticker_emoji.take();
+        if !dims_used {
+            a.width = raw.width;
+            a.height = raw.height;
+            dims_used = true;
+        }
+        let mut e = Map::new();
+        // A known media_type is the attachment's kind; an unknown one is kept beside it.
+        if let Some(t) = raw
+            .media_type
+            .take()
+            .filter(|_| kind == AttachmentKind::Other)
+        {
+            e.insert("media_type".into(), Value::String(t));
+        }
+        if let Some(t) = raw.thumbnail.take() {
+            e.insert("thumbnail".into(), Value::String(t));
+        }
+        for k in [
+            "performer",
+            "title",
+            "file_size",
+            "self_destruct_period_seconds",
+        ] {
+            // `title` is also a service message's group title: only media titles go here.
+            if k == "title" && raw.action.is_some() {
+                continue;
+            }
+            if let Some(v) = raw.take(k) {
+                e.insert(k.into(), v);
+            }
+        }
+        if !e.is_empty() {
+            a.extensions.insert(NS.into(), Value::Object(e));
+        }
+        m.attachments.push(a);
+    }
+    if let Some(vcard) = raw.take_str("contact_vcard") {
+        let a = attach(
+            ctx,
+            &vcard,
+            AttachmentKind::ContactCard,
+            pointer,
+            "contact_vcard",
+        )?;
+        m.attachments.push(a);
+    }
+    // Values not used by an attachment stay with the message.
+    for (k, v) in [("width", raw.width.take()), ("height", raw.height.take())] {
+        if let (false, Some(v)) = (dims_used, v) {
+            raw.rest.push((k.into(), Value::from(v)));
+        }
+    }
+    for (k, v) in [
+        ("mime_type", raw.mime_type.take()),
+        ("sticker_emoji", raw.sticker_emoji.take()),
+        ("thumbnail", raw.thumbnail.take()),
+        ("media_type", raw.media_type.take()),
+    ] {
+        if let Some(v) = v {
+            raw.rest.push((k.into(), Value::String(v)));
+        }
+    }
+    Ok(())
+}
+
+fn location_of(raw: &mut Raw, m: &mut Message) {
+    let info = raw.take("location_information");
+    let place = raw.take_str("place_name");
+    let address = raw.take_str("address");
+    let live = raw.take("live_location_period_seconds");
+    if place.is_none() && address.is_none() && live.is_none() {
+        match info {
+            None => return,
+            // An unavailable location: nothing to map, kept as the source wrote it.
+            Some(Value::Null) => {
+                raw.rest.push(("location_information".into(), Value::Null));
+                return;
+            }
+            Some(_) => {}
+        }
+    }
+    let mut loc = Location {
+        latitude: None,
+        longitude: None,
+        name: place,
+        address,
+        url: None,
+        live_seconds: live.as_ref().and_then(Value::as_u64),
+    };
+    if let Some(Value::Object(o)) = &info {
+        loc.latitude = o
+            .get("latitude")
+            .and_then(Value::as_f64)
+            .filter(|l| (-90.0..=90.0).contains(l));
+        loc.longitude = o
+            .get("longitude")
+            .and_then(Value::as_f64)
+            .filter(|l| (-180.0..=180.0).contains(l));
+        let rest: Map<String, Value> = o
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "latitude" | "longitude"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let unmapped = loc.latitude.is_none() && o.contains_key("latitude")
+            || loc.longitude.is_none() && o.contains_key("longitude");
+        if !rest.is_empty() || unmapped {
+            raw.rest
+                .push(("location_information".into(), Value::Object(o.clone())));
+        }
+    } else if let Some(v) = info.filter(|v| !v.is_null()) {
+        raw.rest.push(("location_information".into(), v));
+    }
+    if let Some(v) = live.filter(|v| v.as_u64().is_none()) {
+        raw.rest.push(("live_location_period_seconds".into(), v));
+    }
+    m.location = Some(Box::new(loc));
+}
+
+fn contact_of(
+    _ctx: &mut Ctx<'_>,
+    raw: &mut Raw,
+    m: &mut Message,
+    _pointer: &str,
+) -> Result<(), ImportError> {
+    let Some(info) = raw.take("contact_information") else {
+        return Ok(());
+    };
+    let Value::Object(o) = &info else {
+        raw.rest.push(("contact_information".into(), info));
+        return Ok(());
+    };
+    let phone = o
+        .get("phone_number")
+        .and_then(Value::as_str)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned);
+    m.contact = Some(Box::new(Contact {
+        name: full_name(o.get("first_name"), o.get("last_name")),
+        phones: phone.into_iter().collect(),
+        emails: Vec::new(),
+        vcard: None,
+    }));
+    let rest: Map<String, Value> = o
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "first_name" | "last_name" | "phone_number"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !rest.is_empty() {
+        raw.rest
+            .push(("contact_information".into(), Value::Object(rest)));
+    }
+    Ok(())
+}
+
+fn poll_of(raw: &mut Raw, m: &mut Message, ext: &mut Map<String, Value>) {
+    let Some(poll) = raw.take("poll") else { return };
+    let Value::Object(o) = &poll else {
+        ext.insert("poll".into(), poll);
+        return;
+    };
+    let Some(question) = o.get("question").and_then(Value::as_str) else {
+        ext.insert("poll".into(), poll.clone());
+        return;
+    };
+    let mut options = Vec::new();
+    let mut odd = false;
+    for a in o
+        .get("answers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        match a.get("text").and_then(Value::as_str) {
+            Some(t) => options.push(PollOption {
+                text: t.to_owned(),
+                votes: a.get("voters").and_then(Value::as_u64),
+                voters: Vec::new(),
+                chosen: a.get("chosen").and_then(Value::as_bool),
+            }),
+            None => odd = true,
+        }
+    }
+    m.poll = Some(Box::new(Poll {
+        question: question.to_owned(),
+        options,
+        multiple: None,
+        closed: o.get("closed").and_then(Value::as_bool),
+        total_voters: o.get("total_voters").and_then(Value::as_u64),
+    }));
+    let rest: Map<String, Value> = o
+        .iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "question" | "closed" | "total_voters" | "answers"
+            )
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if odd {
+        ext.insert("poll".into(), poll.clone());
+    } else if !rest.is_empty() {
+        ext.insert("poll".into(), Value::Object(rest));
+    }
+}
+
+fn reactions_of(
+    ctx: &mut Ctx<'_>,
+    raw: &mut Raw,
+    m: &mut Message,
+    ext: &mut Map<String, Value>,
+) -> Result<(), ImportError> {
+    let Some(list) = raw.take("reactions") else {
+        return Ok(());
+    };
+    let Value::Array(items) = &list else {
+        ext.insert("reactions".into(), list);
+        return Ok(());
+    };
+    let mut kept: Vec<Value> = Vec::new();
+    for r in items {
+        let Value::Object(o) = r else {
+            kept.push(r.clone());
+            continue;
+        };
+        let kind = o.get("type").and_then(Value::as_str).unwrap_or("emoji");
+        let document = o.get("document_id").map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+        let (emoji, custom) = match (kind, o.get("emoji").and_then(Value::as_str)) {
+            ("emoji", Some(e)) => (e.to_owned(), None),
+            ("custom_emoji", _) => (
+                document.clone().unwrap_or_else(|| "custom_emoji".into()),
+                Some(true),
+            ),
+            (k, Some(e)) => (e.to_owned(), Some(k != "emoji")),
+            (k, None) => (k.to_owned(), Some(true)),
+        };
+        let mut by = Vec::new();
+        for who in o
+            .get("recent")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = who.get("from").map(|v| v.as_str().map(str::to_owned));
+            let id = who.get("from_id").and_then(Id::from_value);
+            let account = ctx.party(id.as_ref(), name.as_ref())?;
+            let time = who
+                .get("date_unixtime")
+                .and_then(Value::as_str)
+                .and_then(parse_unix)
+                .or_else(|| {
+                    who.get("date")
+                        .and_then(Value::as_str)
+                        .and_then(|d| parse_local(d, ctx.options.tz.as_ref()))
+                });
+            by.push(Reactor {
+                account,
+                name: name.flatten(),
+                time,
+            });
+        }
+        m.reactions.push(Reaction {
+            emoji,
+            custom,
+            custom_id: if kind == "custom_emoji" {
+                document
+            } else {
+                None
+            },
+            count: o.get("count").and_then(Value::as_u64),
+            by,
+        });
+        // Paid (star) and future reaction types have no exact home: the source entry is kept.
+        let known_keys = o.keys().all(|k| {
+            matches!(
+                k.as_str(),
+                "type" | "count" | "emoji" | "document_id" | "recent"
+            )
+        });
+        if !matches!(kind, "emoji" | "custom_emoji") || !known_keys {
+            kept.push(r.clone());
+        }
+    }
+    if !kept.is_empty() {
+        ext.insert("reactions".into(), Value::Array(kept));
+    }
+    Ok(())
+}
+
+/// A service message: an event, or a call for `phone_call`.
+fn service(
+    ctx: &mut Ctx<'_>,
+    raw: &mut Raw,
+    m: &mut Message,
+    chat: &ChatState,
+    actor: Option<String>,
+) -> Result<(), ImportError> {
+    let action = raw.action.clone();
+    let mut ev = Event {
+        kind: EventKind::Other,
+        platform_kind: action.clone(),
+        actor,
+        targets: Vec::new(),
+        target_names: Vec::new(),
+        old_value: None,
+        new_value: None,
+        message: None,
+        text: None,
+    };
+    let members = |raw: &mut Raw| -> Vec<String> {
+        match raw.take("members") {
+            Some(Value::Array(a)) if a.iter().all(|v| v.is_string() || v.is_null()) => a
+                .into_iter()
+                .map(|v| v.as_str().unwrap_or("").to_owned())
+                .collect(),
+            Some(other) => {
+                raw.rest.push(("members".into(), other));
+                Vec::new()
+            }
+            None => Vec::new(),
+        }
+    };
+    let actor_name = m.sender_name.clone();
+    let only_actor = |names: &[String]| names.len() == 1 && Some(&names[0]) == actor_name.as_ref();
+    match action.as_deref() {
+        Some("create_group" | "create_channel") => {
+            ev.kind = EventKind::Created;
+            ev.new_value = raw.take_str("title");
+            ev.target_names = members(raw);
+        }
+        Some("edit_group_title") => {
+            ev.kind = EventKind::Renamed;
+            ev.new_value = raw.take_str("title");
+        }
+        Some("edit_group_photo" | "delete_group_photo") => ev.kind = EventKind::PhotoChanged,
+        Some("invite_members") => {
+            let names = members(raw);
+            ev.kind = if only_actor(&names) {
+                EventKind::Joined
+            } else {
+                EventKind::Added
+            };
+            ev.target_names = names;
+        }
+        Some("remove_members") => {
+            let names = members(raw);
+            ev.kind = if only_actor(&names) {
+                EventKind::Left
+            } else {
+                EventKind::Removed
+            };
+            ev.target_names = names;
+        }
+        Some("join_group_by_link" | "join_group_by_request") => ev.kind = EventKind::Joined,
+        Some("migrate_to_supergroup" | "migrate_from_group") => {
+            ev.kind = EventKind::Migrated;
+            ev.new_value = raw.take_str("title");
+        }
+        Some("pin_message") => {
+            ev.kind = EventKind::Pinned;
+            if let Some(target) = raw.take("message_id").as_ref().and_then(Id::from_value) {
+                let id = message_id(&chat.key, &target);
+                if ctx.sink.is_defined(&id) {
+                    ev.message = Some(id);
+                }
+                let v = match target {
+                    Id::Int(i) => Value::from(i),
+                    Id::Str(s) => Value::String(s),
+                };
+                raw.rest.push(("message_id".into(), v));
+            }
+        }
+        Some("clear_history") => ev.kind = EventKind::HistoryCleared,
+        Some("take_screenshot") => ev.kind = EventKind::Screenshot,
+        Some("set_messages_ttl") => {
+            ev.kind = EventKind::DisappearingTimer;
+            ev.new_value = raw.take("period").map(|v| match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            });
+        }
+        Some("phone_call") => {
+            let reason = raw.take_str("discard_reason");
+            let duration = raw.duration_seconds.take();
+            let video = raw.take("is_video").and_then(|v| v.as_bool());
+            let outcome = match reason.as_deref() {
+                Some("missed") => Some(CallOutcome::Missed),
+                Some("busy") => Some(CallOutcome::Busy),
+                Some("disconnect") => Some(CallOutcome::Failed),
+                Some("hangup") if duration.is_some_and(|d| d > 0.0) => Some(CallOutcome::Answered),
+                Some("hangup") => Some(CallOutcome::Cancelled),
+                _ => None,
+            };
+            m.call = Some(Box::new(Call {
+                media: match video {
+                    Some(true) => CallMedia::Video,
+                    Some(false) => CallMedia::Voice,
+                    None => CallMedia::Voice,
+                },
+                outcome,
+                duration_seconds: duration,
+                ended: None,
+                participants: Vec::new(),
+            }));
+            if let Some(r) = reason {
+                raw.rest.push(("discard_reason".into(), Value::String(r)));
+            }
+            // A call is not an event: `action` stays in the extensions.
+            return Ok(());
+        }
+        Some("group_call") => {
+            // A voice chat in a group: a call, with its length where the export gives one.
+            let duration = match raw.take("duration") {
+                Some(v) => match v.as_f64().filter(|d| *d >= 0.0) {
+                    Some(d) => Some(d),
+                    None => {
+                        raw.rest.push(("duration".into(), v));
+                        None
+                    }
+                },
+                None => None,
+            };
+            m.call = Some(Box::new(Call {
+                media: CallMedia::Unknown,
+                outcome: None,
+                duration_seconds: duration,
+                ended: None,
+                participants: Vec::new(),
+            }));
+            return Ok(());
+        }
+        None => {
+            ev.platform_kind = None;
+            ev.text = raw.take_str("information_text");
+        }
+        Some(_) => {}
+    }
+    // The line a service message shows belongs to its event, unless it has formatting, which
+    // only the message's own text can carry.
+    if ev.text.is_none() && m.spans.is_empty() {
+        ev.text = m.text.take();
+    }
+    raw.action = None;
+    m.event = Some(Box::new(ev));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repair_rewrites_x_escapes_across_chunks() {
+        let src = br#"{"a":"\x0c\\x\"x"}"#.to_vec();
+        let mut r = Repair::new(&src[..]);
+        r.raw = vec![0; 7];
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).unwrap();
+        assert_eq!(out, br#"{"a":"\u000c\\x\"x"}"#.to_vec());
+        assert_eq!(r.repaired, 1);
+    }
+
+    #[test]
+    fn utc_text_agrees_with_jiff() {
+        for secs in [
+            0i64,
+            59,
+            951_782_400,
+            1_500_000_000,
+            1_709_251_199,
+            4_102_444_800,
+            253_402_000_000,
+        ] {
+            let ours = utc_text(secs).unwrap();
+            assert_eq!(ours, times::unix_seconds(secs).unwrap().at, "{secs}");
+        }
+        assert!(utc_text(-1).is_none());
+    }
+
+    #[test]
+    fn keys_are_found_in_a_cut_text() {
+        let k = json_keys(br#"{"name": "a", "type" : "x", "messages": [{"date_unix"#);
+        assert_eq!(k, ["name", "type", "messages"]);
+    }
 }
