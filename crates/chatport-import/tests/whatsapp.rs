@@ -403,8 +403,9 @@ const NOT_EXPORTS: &[&str] = &[
     "chatminer_expected-parse__target.json",
 ];
 
-/// Corpus files whose every date fits both day-first and month-first: they must fail without
-/// --date-order and import with it. The order is the one PROVENANCE.md documents for the file.
+/// Corpus files whose every date fits both day-first and month-first, and that name no media
+/// file with a date in it: they must fail without --date-order and import with it. The order is
+/// the one PROVENANCE.md documents for the file.
 const AMBIGUOUS: &[(&str, DateOrder)] = &[
     (
         "android_mdyy_24h_group-system__chatanalytics-4A_11M.txt",
@@ -415,19 +416,30 @@ const AMBIGUOUS: &[(&str, DateOrder)] = &[
         DateOrder::Mdy,
     ),
     ("android_zip__chatanalytics-4A_11M.zip", DateOrder::Mdy),
+    ("whatsreader_dash-format-test.txt", DateOrder::Dmy),
+    ("whatsreader_german-format-test.txt", DateOrder::Dmy),
+    ("whatsreader_spanish-format-test.txt", DateOrder::Dmy),
+];
+
+/// Corpus files whose dates alone fit both orders but whose media file names
+/// (`IMG-20241202-WA0001.jpg`) settle it, and the first message's date they must give.
+const DECIDED_BY_MEDIA_NAMES: &[(&str, &str)] = &[
     (
         "whatsreader_android-group-chat__emoji-in-filename.txt",
-        DateOrder::Dmy,
+        "2024-12-01T09:00",
     ),
     (
         "whatsreader_android-private-chat__WhatsApp_Chat_with_Alice.txt",
-        DateOrder::Dmy,
+        "2024-12-01T10:00",
     ),
-    ("whatsreader_dash-format-test.txt", DateOrder::Dmy),
-    ("whatsreader_german-format-test.txt", DateOrder::Dmy),
-    ("whatsreader_ios-group-chat__chat.txt", DateOrder::Dmy),
-    ("whatsreader_ios-private-chat__chat.txt", DateOrder::Dmy),
-    ("whatsreader_spanish-format-test.txt", DateOrder::Dmy),
+    (
+        "whatsreader_ios-group-chat__chat.txt",
+        "2024-12-05T08:00:15",
+    ),
+    (
+        "whatsreader_ios-private-chat__chat.txt",
+        "2024-12-01T10:00:00",
+    ),
 ];
 
 fn chat_text(path: &Path) -> String {
@@ -487,6 +499,14 @@ fn corpus_files_import_with_independently_counted_messages() {
                 "{name}"
             );
             assert_eq!(imp.report.skipped_total(), 0, "{name}");
+            if let Some((_, first)) = DECIDED_BY_MEDIA_NAMES.iter().find(|(n, _)| *n == name) {
+                assert_eq!(
+                    imp.report.warning_count("date-order-from-media-names"),
+                    1,
+                    "{name}"
+                );
+                assert_eq!(imp.messages()[0]["time"]["at"], *first, "{name}");
+            }
         }
         imported += 1;
     }

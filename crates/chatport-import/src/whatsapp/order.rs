@@ -77,10 +77,16 @@ pub enum Basis {
 pub fn media_date(line: &str) -> Option<(i16, i8, i8)> {
     let b = line.as_bytes();
     let num = |s: &[u8]| -> Option<u32> {
-        s.iter().try_fold(0u32, |v, c| c.is_ascii_digit().then(|| v * 10 + u32::from(c - b'0')))
+        s.iter().try_fold(0u32, |v, c| {
+            c.is_ascii_digit().then(|| v * 10 + u32::from(c - b'0'))
+        })
     };
     let date = |y: u32, m: u32, d: u32| -> Option<(i16, i8, i8)> {
-        let (y, m, d) = (i16::try_from(y).ok()?, i8::try_from(m).ok()?, i8::try_from(d).ok()?);
+        let (y, m, d) = (
+            i16::try_from(y).ok()?,
+            i8::try_from(m).ok()?,
+            i8::try_from(d).ok()?,
+        );
         jiff::civil::Date::new(y, m, d).ok().map(|_| (y, m, d))
     };
     if let Some(i) = memchr::memmem::find(b, b"-WA") {
@@ -92,7 +98,13 @@ pub fn media_date(line: &str) -> Option<(i16, i8, i8)> {
         return None;
     }
     if memchr::memchr(b'<', b).is_some() {
-        for kind in [&b"-PHOTO-"[..], b"-VIDEO-", b"-AUDIO-", b"-STICKER-", b"-GIF-"] {
+        for kind in [
+            &b"-PHOTO-"[..],
+            b"-VIDEO-",
+            b"-AUDIO-",
+            b"-STICKER-",
+            b"-GIF-",
+        ] {
             if let Some(i) = memchr::memmem::find(b, kind) {
                 let r = b.get(i + kind.len()..i + kind.len() + 10)?;
                 if r[4] == b'-' && r[7] == b'-' {
@@ -289,8 +301,14 @@ mod tests {
 
     #[test]
     fn media_file_names_settle_day_and_month() {
-        assert_eq!(media_date("IMG-20241202-WA0001.jpg (file attached)"), Some((2024, 12, 2)));
-        assert_eq!(media_date("\u{200E}<attached: 00000001-PHOTO-2019-06-20-16-00-15.jpg>"), Some((2019, 6, 20)));
+        assert_eq!(
+            media_date("IMG-20241202-WA0001.jpg (file attached)"),
+            Some((2024, 12, 2))
+        );
+        assert_eq!(
+            media_date("\u{200E}<attached: 00000001-PHOTO-2019-06-20-16-00-15.jpg>"),
+            Some((2019, 6, 20))
+        );
         assert_eq!(media_date("plain text - WA"), None);
         let mut e = evidence(&[[1, 12, 2024], [2, 12, 2024]], [2, 2, 4]);
         assert!(e.decide().is_err());
