@@ -89,9 +89,10 @@ enum Command {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
-    /// Compiler-style text.
+    /// Text for people.
     Human,
-    /// One JSON document with every diagnostic and a summary.
+    /// One JSON document (validate: every diagnostic and a summary; import: the report, with
+    /// counts and the first examples of each warning).
     Json,
 }
 
@@ -208,6 +209,27 @@ fn main() -> ExitCode {
     }
 }
 
+/// An import error for `--report json`: the message, the exit code, what kind of problem it is
+/// and, where there is one, the location (`file:line[:column]` or `file#/pointer`).
+fn error_json(e: &chatport_import::ImportError) -> serde_json::Value {
+    use chatport_import::ImportError as E;
+    let (kind, location) = match e {
+        E::Invalid { location, .. } => ("invalid-input", Some(location.clone())),
+        E::Undetected { path, .. } => ("not-recognised", Some(path.clone())),
+        E::NeedsOption { location, .. } => ("needs-option", Some(location.clone())),
+        E::Usage(_) => ("usage", None),
+        E::Io { path, .. } => ("io", Some(path.clone())),
+        E::Bug(_) => ("bug", None),
+        _ => ("other", None),
+    };
+    serde_json::json!({
+        "error": e.to_string(),
+        "kind": kind,
+        "location": location,
+        "exit": e.exit_code(),
+    })
+}
+
 /// What `chatport import` was asked, before anything is read.
 struct ImportPlan {
     input: PathBuf,
@@ -226,9 +248,7 @@ fn import(plan: ImportPlan) -> std::io::Result<u8> {
     let fail = |e: ImportError, format: Format| -> std::io::Result<u8> {
         match format {
             Format::Human => eprintln!("chatport: {e}"),
-            Format::Json => {
-                print_json(&serde_json::json!({ "error": e.to_string(), "exit": e.exit_code() }))?
-            }
+            Format::Json => print_json(&error_json(&e))?,
         }
         Ok(e.exit_code())
     };
@@ -253,6 +273,13 @@ fn import(plan: ImportPlan) -> std::io::Result<u8> {
         force: plan.force,
         validate: plan.validate,
     };
+    // Interrupted (Ctrl-C, SIGTERM, SIGHUP): remove the temporary output and say so. Nothing was
+    // moved into place, so the output path is untouched.
+    let _ = ctrlc::set_handler(|| {
+        chatport_import::remove_temporary_files();
+        eprintln!("\nchatport: interrupted; no output was written");
+        std::process::exit(130);
+    });
     let input = match chatport_import::Input::open(&plan.input) {
         Ok(i) => i,
         Err(e) => return fail(e, plan.report),
@@ -285,7 +312,7 @@ fn import(plan: ImportPlan) -> std::io::Result<u8> {
     match result {
         Ok(report) => {
             match plan.report {
-                Format::Human => print!("{report}"),
+                Format::Human => write!(std::io::stdout().lock(), "{report}")?,
                 Format::Json => {
                     print_json(&serde_json::to_value(&report).map_err(std::io::Error::other)?)?
                 }

@@ -219,3 +219,130 @@ fn tz_makes_assumed_times_and_output_is_byte_identical() {
     std::io::Read::read_to_string(&mut z.by_name("archive.jsonl").unwrap(), &mut s).unwrap();
     assert!(s.contains(r#""kind":"assumed","at":"2024-03-14T19:02:00+01:00","local":"2024-03-14T19:02","zone":"Europe/Berlin""#), "{s}");
 }
+
+#[test]
+fn force_never_replaces_the_input_links_or_special_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let chat = d.join("chat.txt");
+    let body = "26/01/20, 10:00 - Ann: hi\n27/01/20, 10:00 - Ben: ho\n";
+    std::fs::write(&chat, body).unwrap();
+    // The input as its own output, as a bundle or as a file.
+    for out in [
+        chat.clone(),
+        d.to_path_buf(),
+        d.join("chat.txt/../chat.txt"),
+    ] {
+        let r = chatport(&[
+            "import",
+            chat.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--force",
+        ]);
+        assert_eq!(
+            r.status.code(),
+            Some(2),
+            "{}: {}",
+            out.display(),
+            text(&r.stderr)
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&chat).unwrap(), body);
+    // A symbolic link and a regular file where a bundle folder was asked for.
+    let target = d.join("target.jsonl");
+    std::fs::write(&target, "keep").unwrap();
+    let link = d.join("link.jsonl");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let r = chatport(&[
+        "import",
+        chat.to_str().unwrap(),
+        "-o",
+        link.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        text(&r.stderr).contains("symbolic link"),
+        "{}",
+        text(&r.stderr)
+    );
+    let notes = d.join("notes");
+    std::fs::write(&notes, "keep").unwrap();
+    let r = chatport(&[
+        "import",
+        chat.to_str().unwrap(),
+        "-o",
+        notes.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "keep");
+    // A regular file output is replaced with --force.
+    let out = d.join("out.jsonl");
+    std::fs::write(&out, "old").unwrap();
+    let r = chatport(&[
+        "import",
+        chat.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .starts_with("{\"type\":\"header\"")
+    );
+}
+
+#[test]
+fn pipes_and_standard_input_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.txt");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let r = chatport(&[
+            "import",
+            fifo.to_str().unwrap(),
+            "-o",
+            dir.path().join("o.jsonl").to_str().unwrap(),
+        ]);
+        assert_eq!(r.status.code(), Some(2));
+        assert!(
+            text(&r.stderr).contains("not a regular file"),
+            "{}",
+            text(&r.stderr)
+        );
+    }
+    let r = chatport(&[
+        "import",
+        "-",
+        "-o",
+        dir.path().join("o.jsonl").to_str().unwrap(),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        text(&r.stderr).contains("standard input"),
+        "{}",
+        text(&r.stderr)
+    );
+}
+
+#[test]
+fn a_closed_stdout_is_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o.jsonl");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chatport"))
+        .args(["import", &sample(), "-o", out.to_str().unwrap()])
+        .current_dir(repo())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("panicked"));
+}

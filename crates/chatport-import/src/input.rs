@@ -39,7 +39,17 @@ impl Input {
     /// a zip signature is read as a zip, anything else is a single file.
     pub fn open(path: &Path) -> Result<Input, ImportError> {
         let shown = path.display().to_string();
+        if path.as_os_str() == "-" {
+            return Err(ImportError::Usage(
+                "reading an export from standard input is not supported (chatport reads some exports twice): save it to a file and name that".into(),
+            ));
+        }
         let meta = std::fs::metadata(path).map_err(|e| ImportError::io(path, e))?;
+        if !meta.is_dir() && !meta.is_file() {
+            return Err(ImportError::Usage(format!(
+                "{shown}: not a regular file or folder (a pipe, socket or device); chatport reads some exports twice: save it to a file and name that"
+            )));
+        }
         let progress = Arc::new(AtomicU64::new(0));
         if meta.is_dir() {
             let mut entries = Vec::new();

@@ -30,7 +30,7 @@ mod whatsapp;
 pub use error::ImportError;
 pub use input::{Entry, Input};
 pub use report::{Group, ImportReport, Validation};
-pub use sink::{NOT_COPIED, OutputKind, Sink, message_kind};
+pub use sink::{NOT_COPIED, OutputKind, Sink, message_kind, remove_temporary_files};
 pub use times::Zone;
 
 use std::path::Path;
@@ -166,6 +166,33 @@ pub fn detect(input: &Input) -> Result<Platform, ImportError> {
     }
 }
 
+/// Refuses an output that is the input, lies inside it (a later import would read it back) or
+/// holds it (`--force` would delete the input).
+fn check_paths(input: &Path, output: &Path) -> Result<(), ImportError> {
+    let absolute = |p: &Path| -> Option<std::path::PathBuf> {
+        if let Ok(c) = p.canonicalize() {
+            return Some(c);
+        }
+        // An output that does not exist yet: its folder's real path and its name.
+        let parent = p
+            .parent()
+            .filter(|x| !x.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Some(parent.canonicalize().ok()?.join(p.file_name()?))
+    };
+    let (Some(i), Some(o)) = (absolute(input), absolute(output)) else {
+        return Ok(());
+    };
+    if i == o || o.starts_with(&i) || i.starts_with(&o) {
+        return Err(ImportError::Usage(format!(
+            "{}: the output must not be the input, lie inside it or contain it ({})",
+            output.display(),
+            input.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Imports the export at `input` into a new archive at `output` (`.jsonl`: one archive file;
 /// `.zip`: a bundle zip; otherwise a bundle directory).
 pub fn import(
@@ -183,6 +210,7 @@ pub fn import_from(
     output: &Path,
     options: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
+    check_paths(input.path(), output)?;
     let (platform, detected) = match options.platform {
         Some(p) => (p, false),
         None => (detect(input)?, true),
@@ -201,6 +229,13 @@ pub fn import_from(
         Platform::Telegram => telegram::import(input, options, &mut sink)?,
         Platform::Discord => discord::import(input, options, &mut sink)?,
         Platform::Slack => slack::import(input, options, &mut sink)?,
+    }
+    if options.date_order.is_some() && platform != Platform::WhatsApp {
+        sink.warn(
+            "option-not-used",
+            "--date-order applies to WhatsApp chats only; this import did not use it",
+            input.path().display().to_string(),
+        );
     }
     let report = sink.finish(options.validate)?;
     let accounted = report.messages + report.skipped_total();

@@ -83,6 +83,38 @@ pub struct Sink {
     direct: bool,
 }
 
+/// The temporary files and folders of the imports running in this process.
+static TEMPORARY: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn register(p: &Path) {
+    if let Ok(mut t) = TEMPORARY.lock() {
+        t.push(p.to_path_buf());
+    }
+}
+
+fn unregister(p: &Path) {
+    if let Ok(mut t) = TEMPORARY.lock() {
+        t.retain(|x| x != p);
+    }
+}
+
+/// Removes the temporary files and folders of the imports still running in this process. For a
+/// signal handler, so that an interrupted import leaves nothing behind; the process should exit
+/// right after.
+pub fn remove_temporary_files() {
+    let paths = match TEMPORARY.lock() {
+        Ok(mut t) => std::mem::take(&mut *t),
+        Err(_) => return,
+    };
+    for p in paths {
+        let _ = if p.is_dir() {
+            std::fs::remove_dir_all(&p)
+        } else {
+            std::fs::remove_file(&p)
+        };
+    }
+}
+
 fn sibling(path: &Path, tag: &str) -> PathBuf {
     let name = path
         .file_name()
@@ -103,9 +135,27 @@ impl Sink {
                     path.display()
                 )));
             }
-            if meta.is_dir() && !path.join(chatport_validate::ARCHIVE_NAME).is_file() {
+            // --force replaces only what chatport could have written there: an archive file or
+            // bundle zip by a regular file, a bundle folder by a folder holding archive.jsonl.
+            let ft = meta.file_type();
+            let replaceable = match kind {
+                OutputKind::Dir => {
+                    ft.is_dir() && path.join(chatport_validate::ARCHIVE_NAME).is_file()
+                }
+                OutputKind::Jsonl | OutputKind::Zip => ft.is_file(),
+            };
+            if !replaceable {
+                let what = if ft.is_symlink() {
+                    "a symbolic link"
+                } else if ft.is_dir() {
+                    "a folder that is not a chatport bundle"
+                } else if ft.is_file() {
+                    "a file, and a bundle folder was asked for (name the output .jsonl or .zip for a file)"
+                } else {
+                    "not a regular file (a pipe, socket or device)"
+                };
                 return Err(ImportError::Usage(format!(
-                    "{}: is a directory that is not a chatport bundle; not replacing it",
+                    "{}: is {what}; --force does not replace it",
                     path.display()
                 )));
             }
@@ -120,17 +170,26 @@ impl Sink {
         }
         let tmp_path = sibling(path, "tmp");
         let spool_path = sibling(path, "spool");
-        let spool = File::create(&spool_path).map_err(|e| ImportError::io(&spool_path, e))?;
+        register(&tmp_path);
+        register(&spool_path);
+        let folder = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let cannot_write = |e: std::io::Error| {
+            ImportError::io_shown(format!("cannot write in {}", folder.display()), e)
+        };
+        let spool = File::create(&spool_path).map_err(cannot_write)?;
         let body = ArchiveWriter::without_header(BufWriter::with_capacity(1 << 20, spool));
         let media = match kind {
             OutputKind::Jsonl => Media::None,
             OutputKind::Dir => {
                 let _ = std::fs::remove_dir_all(&tmp_path);
-                std::fs::create_dir(&tmp_path).map_err(|e| ImportError::io(&tmp_path, e))?;
+                std::fs::create_dir(&tmp_path).map_err(cannot_write)?;
                 Media::Dir(tmp_path.clone())
             }
             OutputKind::Zip => {
-                let f = File::create(&tmp_path).map_err(|e| ImportError::io(&tmp_path, e))?;
+                let f = File::create(&tmp_path).map_err(cannot_write)?;
                 Media::Zip(Box::new(zip::ZipWriter::new(BufWriter::new(f))))
             }
         };
@@ -679,6 +738,8 @@ impl Sink {
         std::fs::rename(&self.tmp_path, &self.final_path)
             .map_err(|e| ImportError::io(&self.final_path, e))?;
         self.finished = true;
+        unregister(&self.tmp_path);
+        unregister(&self.spool_path);
         Ok(std::mem::take(&mut self.report))
     }
 
@@ -731,6 +792,8 @@ impl Drop for Sink {
         } else {
             let _ = std::fs::remove_file(&self.tmp_path);
         }
+        unregister(&self.tmp_path);
+        unregister(&self.spool_path);
     }
 }
 
@@ -805,7 +868,7 @@ fn copy_hashed(
         };
         h.update(&buf[..n]);
         out.write_all(&buf[..n])
-            .map_err(|e| ImportError::io_shown("output".into(), e))?;
+            .map_err(|e| ImportError::io_shown(format!("writing {shown} into the output"), e))?;
         size += n as u64;
     }
     let digest = h.finalize();

@@ -76,18 +76,24 @@ pub fn local(dt: DateTime, seconds: bool, original: &str, zone: Option<&Zone>) -
     let text = civil_text(dt, seconds);
     let t = match zone {
         None => Time::local(text),
-        Some(z) => match z.tz.to_ambiguous_timestamp(dt).compatible() {
-            Ok(ts) => {
-                let offset = z.tz.to_offset(ts);
-                let mut at = civil_text(offset.to_datetime(ts), true);
-                let secs = offset.seconds();
-                let sign = if secs < 0 { '-' } else { '+' };
-                let a = secs.unsigned_abs();
-                let _ = write!(at, "{sign}{:02}:{:02}", a / 3600, a / 60 % 60);
-                Time::assumed(at, text, z.name.clone())
-            }
-            Err(_) => Time::local(text),
-        },
+        Some(z) => {
+            // The wall time stays what the source wrote. In a fold (the hour that repeats) the
+            // earlier offset is taken; in a gap (the hour that is skipped) the offset in force
+            // before it, as the format allows (spec section 8.4).
+            use jiff::tz::AmbiguousOffset;
+            let offset = match z.tz.to_ambiguous_timestamp(dt).offset() {
+                AmbiguousOffset::Unambiguous { offset } => offset,
+                AmbiguousOffset::Gap { before, .. } | AmbiguousOffset::Fold { before, .. } => {
+                    before
+                }
+            };
+            let mut at = civil_text(dt, true);
+            let secs = offset.seconds();
+            let sign = if secs < 0 { '-' } else { '+' };
+            let a = secs.unsigned_abs();
+            let _ = write!(at, "{sign}{:02}:{:02}", a / 3600, a / 60 % 60);
+            Time::assumed(at, text, z.name.clone())
+        }
     };
     t.with_precision(precision).with_original(original)
 }
@@ -158,11 +164,18 @@ mod tests {
         let t = local(dt, true, "x", Some(&z));
         assert_eq!(t.at, "2024-07-01T12:00:05+02:00");
         assert_eq!(t.local.as_deref(), Some("2024-07-01T12:00:05"));
-        // 02:30 on the spring-forward day does not exist; "compatible" moves it forward.
+        // 02:30 on the spring-forward day does not exist: the wall time stays, with the offset
+        // in force before the gap.
         let gap = DateTime::new(2024, 3, 31, 2, 30, 0, 0).unwrap();
         let t = local(gap, false, "x", Some(&z));
-        assert_eq!(t.at, "2024-03-31T03:30:00+02:00");
+        assert_eq!(t.at, "2024-03-31T02:30:00+01:00");
         assert_eq!(t.local.as_deref(), Some("2024-03-31T02:30"));
+        // 02:30 on the fall-back day happens twice: the earlier, summer-time one.
+        let fold = DateTime::new(2024, 10, 27, 2, 30, 0, 0).unwrap();
+        assert_eq!(
+            local(fold, false, "x", Some(&z)).at,
+            "2024-10-27T02:30:00+02:00"
+        );
         assert!(Zone::new("Mars/Olympus").is_err());
     }
 

@@ -512,3 +512,79 @@ fn corpus_files_import_with_independently_counted_messages() {
     }
     assert_eq!(imported, 22, "every export in the corpus was imported");
 }
+
+#[test]
+fn one_mistyped_date_fails_at_its_line_instead_of_turning_every_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("typo.txt");
+    std::fs::write(
+        &p,
+        "25/01/20, 10:00 - Ann: a\n26/01/20, 10:00 - Ben: b\n30/02/20, 10:00 - Ann: c\n01/03/20, 10:00 - Ben: d\n",
+    )
+    .unwrap();
+    let err = import_as(&p, Platform::WhatsApp, "o.jsonl", opts())
+        .err()
+        .expect("must fail");
+    assert_eq!(err.exit_code(), 1);
+    assert!(err.to_string().contains("typo.txt:3"), "{err}");
+}
+
+#[test]
+fn a_header_with_an_impossible_time_is_kept_in_the_message_before_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("clock.txt");
+    std::fs::write(
+        &p,
+        "26/01/20, 10:00 - Ann: first\n26/01/20, 25:61 - Bob: yo\n27/01/20, 10:00 - Ben: next\n",
+    )
+    .unwrap();
+    let imp = import_as(&p, Platform::WhatsApp, "o.jsonl", opts()).unwrap();
+    assert_eq!(imp.report.messages, 2);
+    assert_eq!(imp.report.warning_count("header-with-impossible-time"), 1);
+    let g = imp
+        .report
+        .warnings
+        .iter()
+        .find(|g| g.code == "header-with-impossible-time")
+        .unwrap();
+    assert!(g.examples[0].ends_with("clock.txt:2"), "{:?}", g.examples);
+    assert_eq!(
+        imp.messages()[0]["text"],
+        "first\n26/01/20, 25:61 - Bob: yo"
+    );
+}
+
+#[test]
+fn a_first_message_longer_than_the_detection_window_is_still_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("long.txt");
+    let long = "x".repeat(100_000);
+    std::fs::write(
+        &p,
+        format!("26/01/20, 10:00 - Ann: {long}\n27/01/20, 10:00 - Ben: ok\n"),
+    )
+    .unwrap();
+    assert_eq!(
+        detect(&Input::open(&p).unwrap()).unwrap(),
+        Platform::WhatsApp
+    );
+}
+
+#[test]
+fn times_in_a_daylight_saving_gap_keep_their_wall_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("gap.txt");
+    std::fs::write(
+        &p,
+        "29/03/20, 02:30 - Ann: in the gap\n25/10/20, 02:30 - Ben: in the fold\n",
+    )
+    .unwrap();
+    let options = ImportOptions {
+        tz: Some(Zone::new("Europe/Berlin").unwrap()),
+        ..opts()
+    };
+    let imp = import_as(&p, Platform::WhatsApp, "o.jsonl", options).unwrap();
+    let m = imp.messages();
+    assert_eq!(m[0]["time"]["at"], "2020-03-29T02:30:00+01:00");
+    assert_eq!(m[1]["time"]["at"], "2020-10-25T02:30:00+02:00");
+}

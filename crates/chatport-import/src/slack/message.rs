@@ -131,6 +131,19 @@ fn file_attachment(
             return Ok(a);
         }
     };
+    // Exports put the exporter's access token in file addresses (`?t=xoxe-…`): a credential,
+    // not chat data, and dangerous in an archive that may be shared. It is removed, and counted.
+    let mut removed = 0;
+    for v in f.values_mut() {
+        removed += strip_tokens(v);
+    }
+    if removed > 0 {
+        sink.warn(
+            "access-token-removed",
+            "a file address carried the exporter's Slack access token (t=xox…); the token was removed from the archive",
+            format!("{}#{}", input.display(place.file), place.pointer),
+        );
+    }
     let mime = take_str(&mut f, "mimetype").filter(|m| !m.is_empty());
     let kind = attachment_kind(mime.as_deref());
     let name = take_str(&mut f, "name");
@@ -193,6 +206,43 @@ fn file_attachment(
         a.extensions.insert(NS.into(), Value::Object(f));
     }
     Ok(a)
+}
+
+/// Removes `t=xox…` token parameters from the addresses in `v`; returns how many.
+fn strip_tokens(v: &mut Value) -> usize {
+    match v {
+        Value::String(s) => match strip_token(s) {
+            Some(clean) => {
+                *s = clean;
+                1
+            }
+            None => 0,
+        },
+        Value::Array(a) => a.iter_mut().map(strip_tokens).sum(),
+        Value::Object(o) => o.values_mut().map(strip_tokens).sum(),
+        _ => 0,
+    }
+}
+
+fn strip_token(url: &str) -> Option<String> {
+    let (base, query) = url.split_once('?')?;
+    if !url.starts_with("http") {
+        return None;
+    }
+    let params: Vec<&str> = query.split('&').collect();
+    let kept: Vec<&str> = params
+        .iter()
+        .copied()
+        .filter(|p| !p.starts_with("t=xox"))
+        .collect();
+    if kept.len() == params.len() {
+        return None;
+    }
+    Some(if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    })
 }
 
 /// A legacy `attachments[]` entry (integrations, unfurls) as an embed; the whole object is kept
@@ -586,4 +636,25 @@ pub(super) fn convert(
         m.extensions.insert(NS.into(), Value::Object(o));
     }
     Ok(Some(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_tokens_leave_file_addresses() {
+        assert_eq!(
+            strip_token("https://files.slack.com/files-pri/T1-F1/a.png?t=xoxe-123-abc").as_deref(),
+            Some("https://files.slack.com/files-pri/T1-F1/a.png")
+        );
+        assert_eq!(
+            strip_token("https://x.test/a?v=1&t=xoxp-9&w=2").as_deref(),
+            Some("https://x.test/a?v=1&w=2")
+        );
+        assert_eq!(strip_token("https://x.test/a?t=other"), None);
+        let mut v = serde_json::json!({"thumb_64": "https://x.test/t?t=xoxe-1", "n": 3});
+        assert_eq!(strip_tokens(&mut v), 1);
+        assert_eq!(v["thumb_64"], "https://x.test/t");
+    }
 }

@@ -54,6 +54,8 @@ pub struct Header<'a> {
     pub original: &'a str,
     /// The rest of the line after the header.
     pub rest: &'a str,
+    /// False when the clock reads no real time (`25:61`): such a line is not a message header.
+    pub time_ok: bool,
 }
 
 impl Header<'_> {
@@ -221,9 +223,9 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Parses the header at the start of `line`, or returns `None` when the line does not start
-/// with one (it is then a continuation of the previous message).
-pub fn parse(line: &str) -> Option<Header<'_>> {
+/// Parses what looks like a header at the start of `line`, whether or not its clock reads a
+/// real time (see [`Header::time_ok`]).
+pub fn parse_any(line: &str) -> Option<Header<'_>> {
     // Fast rejection: after format characters a header starts with `[` or a digit.
     let mut c = Cursor { s: line, i: 0 };
     while let Some(ch) = c.peek() {
@@ -279,7 +281,7 @@ pub fn parse(line: &str) -> Option<Header<'_>> {
         return None;
     }
     let (minute, md) = c.number(2)?;
-    if md != 2 || minute > 59 {
+    if md != 2 {
         return None;
     }
     let mut second = None;
@@ -287,7 +289,7 @@ pub fn parse(line: &str) -> Option<Header<'_>> {
         let save = c.i;
         if c.eat(tsep) {
             match c.number(2) {
-                Some((s, 2)) if s <= 60 => second = Some(s),
+                Some((s, 2)) => second = Some(s),
                 _ => c.i = save,
             }
         }
@@ -335,9 +337,17 @@ pub fn parse(line: &str) -> Option<Header<'_>> {
         style,
         original: &line[start..end],
         rest: &line[rest_start..],
+        time_ok: false,
     };
-    h.hour24()?;
+    let mut h = h;
+    h.time_ok = h.hour24().is_some() && minute <= 59 && second.is_none_or(|s| s <= 59);
     Some(h)
+}
+
+/// Parses the header at the start of `line`, or returns `None` when the line does not start
+/// with one (it is then a continuation of the previous message).
+pub fn parse(line: &str) -> Option<Header<'_>> {
+    parse_any(line).filter(|h| h.time_ok)
 }
 
 #[cfg(test)]

@@ -102,7 +102,11 @@ pub(crate) fn sniff(input: &Input) -> bool {
     // has one soon, unless the whole file is one message.
     let sig = h.signature();
     let whole_file_seen = head.len() < 8192;
-    whole_file_seen || lines.any(|l| header::parse(l).is_some_and(|h| h.signature() == sig))
+    // A first message longer than what was read leaves no room for a second header.
+    let first_line_cut = !head.contains(&b'\n');
+    whole_file_seen
+        || first_line_cut
+        || lines.any(|l| header::parse(l).is_some_and(|h| h.signature() == sig))
 }
 
 /// Title of a chat from its file name: `WhatsApp Chat with NAME.txt` (and translations), or for
@@ -314,10 +318,22 @@ pub(crate) fn import(
     sink: &mut Sink,
 ) -> Result<(), ImportError> {
     let entry = chat_entry(input).ok_or_else(|| {
-        ImportError::invalid(
-            input.path().display().to_string(),
-            "no WhatsApp chat text in this folder or zip (expected _chat.txt or one \"WhatsApp Chat with ….txt\")",
-        )
+        let texts: Vec<&str> = input
+            .entries()
+            .iter()
+            .map(|e| e.name.as_str())
+            .filter(|n| n.to_ascii_lowercase().ends_with(".txt") && !n.contains("__MACOSX/"))
+            .collect();
+        let message = if texts.len() > 1 {
+            format!(
+                "holds {} chat text files ({}); a WhatsApp export holds one chat: import each on its own",
+                texts.len(),
+                texts.join(", ")
+            )
+        } else {
+            "no WhatsApp chat text in this folder or zip (expected _chat.txt or one \"WhatsApp Chat with ….txt\")".to_owned()
+        };
+        ImportError::invalid(input.path().display().to_string(), message)
     })?;
     let shown = input.display(&entry);
     let scan = scan(input, &entry)?;
@@ -401,13 +417,13 @@ pub(crate) fn import(
                 o
             }
             Err(candidates) if candidates.is_empty() => {
-                let k = (0..3)
-                    .max_by_key(|&k| std::cmp::Reverse(evidence.invalid[k]))
-                    .unwrap_or(0);
-                let line = evidence.first_invalid[k].unwrap_or(1);
+                let (closest, line) = evidence.closest();
                 return Err(ImportError::invalid(
-                    format!("{shown}:{line}"),
-                    "no single date order (day/month/year, month/day/year, year/month/day) makes every date in this file a real date; this date is not one under the order that fits most lines",
+                    format!("{shown}:{}", line.unwrap_or(1)),
+                    format!(
+                        "no single date order makes every date in this file a real date; this date is not one as {} (the order most dates fit); correct it, or pass --date-order",
+                        order::name(closest)
+                    ),
                 ));
             }
             Err(candidates) => {
@@ -556,6 +572,13 @@ pub(crate) fn import(
             );
         }
         let Some(h) = header::parse(line).filter(|h| h.signature() == sig) else {
+            if header::parse_any(line).is_some_and(|h| h.signature() == sig && !h.time_ok) {
+                sink.warn(
+                    "header-with-impossible-time",
+                    "a line starts like a message but its time is not a real time (such as 25:61); it was kept as part of the message before it",
+                    format!("{shown}:{n}"),
+                );
+            }
             return continuation(&mut pending, &mut before_first, n, line);
         };
         let dt = order::ymd(date_order, h.n, h.digits).and_then(|(y, m, d)| {

@@ -168,9 +168,20 @@ impl Evidence {
         }
     }
 
-    /// The orders under which every date is real. A two-digit year first (`YY-MM-DD`) is a
-    /// candidate only when neither day-first nor month-first fits: no export seen writes it,
-    /// while `DD-MM-YY` files that would also fit it are common (whatstk's lorem.txt).
+    /// The order, among those considered, with the fewest impossible dates, and the first line
+    /// with one under it: where to point when no order fits.
+    pub fn closest(&self) -> (DateOrder, Option<u64>) {
+        let k = (0..3)
+            .filter(|&k| !(self.short_year_first && ORDERS[k] == DateOrder::Ymd))
+            .min_by_key(|&k| self.invalid[k])
+            .unwrap_or(0);
+        (ORDERS[k], self.first_invalid[k])
+    }
+
+    /// The orders under which every date is real. A two-digit year first (`YY-MM-DD`) is never
+    /// a candidate (only `--date-order ymd` selects it): no export seen writes it, while
+    /// `DD-MM-YY` files that would also fit it are common (whatstk's lorem.txt), and a file with
+    /// one mistyped date (`30/02/20`) must fail at that line rather than be read as 2030.
     pub fn possible(&self) -> Vec<DateOrder> {
         let all: Vec<DateOrder> = ORDERS
             .into_iter()
@@ -178,8 +189,7 @@ impl Evidence {
             .filter(|(k, _)| self.invalid[*k] == 0)
             .map(|(_, o)| o)
             .collect();
-        let year_last = all.iter().any(|o| *o != DateOrder::Ymd);
-        if year_last && self.short_year_first {
+        if self.short_year_first {
             all.into_iter().filter(|o| *o != DateOrder::Ymd).collect()
         } else {
             all
@@ -260,7 +270,7 @@ mod tests {
     }
 
     #[test]
-    fn two_digit_year_first_only_when_nothing_else_fits() {
+    fn two_digit_year_first_is_never_guessed() {
         // whatstk's lorem.txt: [15-01-20 ...] is 15 January 2020, not 20 January 2015.
         let mut dates = Vec::new();
         for m in 1..=6 {
@@ -271,9 +281,11 @@ mod tests {
         let e = evidence(&dates, [2, 2, 2]);
         assert_eq!(e.possible(), vec![DateOrder::Dmy]);
         assert_eq!(e.decide(), Ok((DateOrder::Dmy, Basis::Dates)));
-        // Year first with two digits only when nothing else fits.
-        let e = evidence(&[[30, 2, 15], [30, 2, 16]], [2, 2, 2]);
-        assert_eq!(e.decide(), Ok((DateOrder::Ymd, Basis::Dates)));
+        // Year first with two digits is never guessed, even when nothing else fits: a typo
+        // like 30/02/20 must not turn every date into 20YY.
+        let e = evidence(&[[25, 1, 20], [30, 2, 20]], [2, 2, 2]);
+        assert_eq!(e.decide(), Err(vec![]));
+        assert_eq!(e.first_invalid[0], Some(2));
     }
 
     #[test]
