@@ -154,6 +154,7 @@ pub fn generate(path: &Path, messages: u64) -> Result<u64, String> {
         if rng.below(10) == 0 {
             let len = text.chars().count() as u64;
             m.spans.push(Span {
+                conversation: None,
                 kind: SpanKind::Bold,
                 start: 0,
                 end: len.min(5),
@@ -174,6 +175,7 @@ pub fn generate(path: &Path, messages: u64) -> Result<u64, String> {
         }
         if rng.below(12) == 0 {
             m.reactions.push(Reaction {
+                extensions: Default::default(),
                 emoji: "👍".into(),
                 custom: None,
                 custom_id: None,

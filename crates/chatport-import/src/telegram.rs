@@ -1904,6 +1904,7 @@ fn convert(
             }
         }
         m.edited = Some(Box::new(Edit {
+            by: None,
             time: t,
             history: Vec::new(),
         }));
@@ -2051,6 +2052,7 @@ fn text_and_spans(
         text.push_str(&p.text);
         let Some(kind) = p.kind else { continue };
         let mut span = Span {
+            conversation: None,
             kind: SpanKind::Other,
             start,
             end: at,
@@ -2457,6 +2459,7 @@ fn reactions_of(
             });
         }
         m.reactions.push(Reaction {
+            extensions: Default::default(),
             emoji,
             custom,
             custom_id: if kind == "custom_emoji" {

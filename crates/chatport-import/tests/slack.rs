@@ -106,7 +106,12 @@ fn basic_export_users_channels_mrkdwn_edits_reactions() {
         (spans[0]["start"].as_u64(), spans[0]["end"].as_u64()),
         (Some(6), Some(18))
     );
-    assert_eq!(spans[1]["name"], "sl-c-C02RND");
+    assert_eq!(spans[1]["conversation"], "sl-c-C02RND");
+    assert_eq!(spans[1]["name"], "C02RND");
+    assert_eq!(
+        msgs[1]["edited"]["by"], "sl-u-U02BOB",
+        "the editor is an account"
+    );
     assert_eq!(spans[3]["kind"], "link");
     assert_eq!(spans[3]["url"], "https://example.org/a?b=1&c=2");
     assert_eq!(spans[4]["url"], "mailto:ann@example.org");
@@ -123,15 +128,12 @@ fn basic_export_users_channels_mrkdwn_edits_reactions() {
     assert_eq!(s[4]["account"], "sl-u-U01ANN");
     assert_eq!(s.as_array().unwrap().len(), 5);
 
-    // Edits: the time, and the editor kept under extensions.
+    // Edits: the time, and the editor as an account (not left in extensions).
     assert_eq!(
         msgs[1]["edited"]["time"]["at"],
         "2020-01-01T12:02:00.000000Z"
     );
-    assert_eq!(
-        msgs[1]["extensions"]["com.slack"]["edited"]["user"],
-        "U02BOB"
-    );
+    assert!(msgs[1]["extensions"]["com.slack"].get("edited").is_none());
     // Reactions: shortcodes, counts, who.
     let re = &msgs[1]["reactions"];
     assert_eq!(re[0]["emoji"], ":+1:");

@@ -116,6 +116,10 @@ pub struct Span {
     /// For `mention`: the id of the mentioned account (defined earlier), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// For `mention` of a conversation (a channel): the id of its conversation record, when it
+    /// is in the archive (defined earlier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<String>,
     /// For `pre` and `code`: the programming language, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
@@ -233,6 +237,10 @@ pub struct Edit {
     /// When the message was last edited, where the source says it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<Time>,
+    /// The id of the account that made the last edit, when the source says who and that
+    /// account is in the archive (defined earlier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
     /// Earlier versions, oldest first. The message's own `text` is the latest.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<Revision>,
@@ -295,6 +303,14 @@ pub struct Reaction {
     /// Who reacted, as far as the source says.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub by: Vec<Reactor>,
+    /// Reaction data that has no field here (a custom emoji's image address, animation), under
+    /// namespaced keys.
+    #[serde(
+        default,
+        skip_serializing_if = "Extensions::is_empty",
+        deserialize_with = "crate::strict::extensions"
+    )]
+    pub extensions: Extensions,
 }
 
 /// # Reactor

@@ -145,7 +145,7 @@ impl<'a> RecordView<'a> {
     /// where in the record the reference sits.
     pub fn each_reference(self, mut f: impl FnMut(Reference<'a>)) {
         use PathSeg::{Index as I, Key as K};
-        use RecordType::{Account as A, Message as M};
+        use RecordType::{Account as A, Conversation as C, Message as M};
         let mut put = |id: Option<&'a String>, expected, path: Path| {
             if let Some(id) = id {
                 f(Reference { id, expected, path })
@@ -202,12 +202,23 @@ impl<'a> RecordView<'a> {
                         A,
                         Path::new(&[K("spans"), I(i), K("account")]),
                     );
+                    put(
+                        s.conversation.as_ref(),
+                        C,
+                        Path::new(&[K("spans"), I(i), K("conversation")]),
+                    );
                 }
                 if let Some(e) = &m.edited {
+                    put(e.by.as_ref(), A, Path::new(&[K("edited"), K("by")]));
                     for (i, r) in e.history.iter().enumerate() {
                         for (j, s) in r.spans.iter().enumerate() {
                             let p = [K("edited"), K("history"), I(i), K("spans"), I(j)];
                             put(s.account.as_ref(), A, Path::new(&p).with(K("account")));
+                            put(
+                                s.conversation.as_ref(),
+                                C,
+                                Path::new(&p).with(K("conversation")),
+                            );
                         }
                     }
                 }

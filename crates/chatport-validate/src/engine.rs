@@ -572,6 +572,7 @@ impl<'m> Checker<'m> {
                 let p = Path::new(&[K("reactions"), I(i), K("by"), I(j), K("time")]);
                 self.check_opt_time(ctx, by.time.as_ref(), p);
             }
+            self.check_extensions(ctx, &r.extensions, Path::new(&[K("reactions"), I(i)]));
         }
         for (i, a) in m.attachments.iter().enumerate() {
             self.check_attachment(ctx, a, Path::new(&[K("attachments"), I(i)]));

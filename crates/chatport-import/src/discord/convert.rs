@@ -489,6 +489,7 @@ struct Found {
 
 fn span(kind: SpanKind) -> Span {
     Span {
+        conversation: None,
         kind,
         start: 0,
         end: 0,
@@ -554,6 +555,11 @@ impl FileRun<'_, '_> {
                 if digits(id) {
                     let mut x = span(SpanKind::Mention);
                     x.name = Some(format!("channel:{id}"));
+                    // The channel's conversation, when it was imported before this message.
+                    let conv = format!("dc-c-{id}");
+                    if self.sink.has_conversation(&conv) {
+                        x.conversation = Some(conv);
+                    }
                     sp = Some(x);
                 }
             } else {
@@ -904,6 +910,7 @@ impl Handler for FileRun<'_, '_> {
                 ext.insert("timestampEdited".into(), Value::String(t.clone()));
             }
             m.edited = Some(Box::new(Edit {
+                by: None,
                 time,
                 history: Vec::new(),
             }));
@@ -944,8 +951,8 @@ impl Handler for FileRun<'_, '_> {
             m.pinned = Some(true);
         }
 
-        // Reactions, with their users (2023-07+).
-        let mut reaction_ext = Vec::new();
+        // Reactions, with their users (2023-07+); the emoji's other data (code, animation,
+        // image address) under the reaction's own extensions.
         for (i, r) in raw.reactions.iter().enumerate() {
             let em = r.emoji.clone().unwrap_or_default();
             let custom = em.custom_id().map(str::to_owned);
@@ -966,20 +973,18 @@ impl Handler for FileRun<'_, '_> {
             if !ex.is_empty() {
                 x.insert("emoji".into(), Value::Object(ex));
             }
-            reaction_ext.push(Value::Object(x));
+            let mut extensions = chatport_model::Extensions::new();
+            if !x.is_empty() {
+                extensions.insert(NS.into(), Value::Object(x));
+            }
             m.reactions.push(Reaction {
+                extensions,
                 emoji,
                 custom: custom.as_ref().map(|_| true),
                 custom_id: custom,
                 count: r.count,
                 by,
             });
-        }
-        if reaction_ext
-            .iter()
-            .any(|v| v.as_object().is_some_and(|o| !o.is_empty()))
-        {
-            ext.insert("reactions".into(), Value::Array(reaction_ext));
         }
 
         // Files, stickers and embeds; a forward's own come after the message's.

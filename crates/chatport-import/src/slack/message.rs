@@ -434,11 +434,19 @@ pub(super) fn convert(
         {
             e.insert("ts".into(), t);
         }
+        let by = match e.get("user").and_then(Value::as_str) {
+            Some(u) if !u.is_empty() => {
+                let u = u.to_owned();
+                e.remove("user");
+                Some(ensure_user(sink, &u, &location)?)
+            }
+            _ => None,
+        };
         m.edited = Some(Box::new(Edit {
+            by,
             time,
             history: Vec::new(),
         }));
-        // The editor (`user`) has no field in the model.
         if !e.is_empty() {
             o.insert("edited".into(), Value::Object(e));
         }
@@ -474,6 +482,7 @@ pub(super) fn convert(
                 whole = false;
             }
             out.push(Reaction {
+                extensions: Default::default(),
                 emoji: format!(":{name}:"),
                 custom: ctx.custom_emoji.contains(name).then_some(true),
                 custom_id: None,

@@ -33,6 +33,7 @@ impl Rich {
 
     fn span(&mut self, kind: SpanKind, start: u64) -> &mut Span {
         self.spans.push(Span {
+            conversation: None,
             kind,
             start,
             end: self.len,
@@ -92,6 +93,15 @@ fn user_shown(names: &Names, id: &str) -> String {
         .unwrap_or_else(|| id.to_owned())
 }
 
+/// A mention of channel `id`: its conversation when the export lists it (every listed
+/// conversation is written before the messages), and the Slack id as the source's name for it.
+fn channel_mention(span: &mut Span, names: &Names, id: &str) {
+    if names.channels.contains_key(id) {
+        span.conversation = Some(slack_id("sl-c-", id));
+    }
+    span.name = Some(id.to_owned());
+}
+
 fn channel_shown(names: &Names, id: &str) -> String {
     names
         .channels
@@ -144,7 +154,7 @@ fn entity(inner: &str, r: &mut Rich, names: &Names) {
     } else if let Some(id) = target.strip_prefix('#') {
         let shown = label.unwrap_or_else(|| channel_shown(names, id));
         r.push(&format!("#{}", shown.trim_start_matches('#')));
-        r.span(SpanKind::Mention, start).name = Some(slack_id("sl-c-", id));
+        channel_mention(r.span(SpanKind::Mention, start), names, id);
     } else if let Some(cmd) = target.strip_prefix('!') {
         match cmd {
             "here" | "channel" | "everyone" | "group" => {
@@ -274,7 +284,7 @@ fn inline(e: &Map<String, Value>, r: &mut Rich, names: &Names) -> Option<()> {
         "channel" => {
             let id = str_of("channel_id")?;
             r.push(&format!("#{}", channel_shown(names, id)));
-            r.span(SpanKind::Mention, start).name = Some(slack_id("sl-c-", id));
+            channel_mention(r.span(SpanKind::Mention, start), names, id);
         }
         "broadcast" => {
             let range = str_of("range")?;

@@ -707,6 +707,7 @@ impl State<'_> {
                 m.text = b.text;
                 if b.edited {
                     m.edited = Some(Box::new(Edit {
+                        by: None,
                         time: None,
                         history: Vec::new(),
                     }));
