@@ -222,7 +222,10 @@ pub fn parse(body: &str) -> Body {
     let mut rest: &str = strip_lrm(body);
     // A trailing edit marker.
     let trimmed = rest.trim_end();
-    for m in EDITED {
+    // Markers are rare: cheap tests of the body's ends and length rule most bodies out before
+    // the tables are searched.
+    let edits = if trimmed.ends_with('>') { EDITED } else { &[] };
+    for m in edits {
         if let Some(before) = trimmed.strip_suffix(m) {
             b.edited = true;
             b.transformed = true;
@@ -231,7 +234,8 @@ pub fn parse(body: &str) -> Body {
         }
     }
     let whole = rest.trim();
-    if OMITTED.iter().any(|o| o.eq_ignore_ascii_case(whole)) {
+    let short = whole.len() <= 64;
+    if short && OMITTED.iter().any(|o| o.eq_ignore_ascii_case(whole)) {
         b.media.push(Media {
             kind: AttachmentKind::Other,
             file: None,
@@ -241,6 +245,7 @@ pub fn parse(body: &str) -> Body {
     }
     if let Some((word, kind)) = IOS_OMITTED
         .iter()
+        .filter(|_| short)
         .find(|(w, _)| w.eq_ignore_ascii_case(whole))
     {
         let _ = word;
@@ -251,7 +256,7 @@ pub fn parse(body: &str) -> Body {
         });
         return b;
     }
-    if DELETED.contains(&whole) {
+    if short && DELETED.contains(&whole) {
         b.deleted = Some(whole.to_owned());
         return b;
     }
@@ -264,13 +269,15 @@ pub fn parse(body: &str) -> Body {
         });
         return b;
     }
-    if let Some(call) = call(whole) {
+    if short && let Some(call) = call(whole) {
         b.call = Some(call);
         b.text = Some(whole.to_owned());
         return b;
     }
     // iOS: "[caption ]<attached: NAME>" (the word is localized; CJK may use a full-width colon).
-    if let Some(open) = whole.rfind('<') {
+    if whole.ends_with('>')
+        && let Some(open) = whole.rfind('<')
+    {
         let tail = &whole[open..];
         if let Some(inner) = tail.strip_prefix('<').and_then(|t| t.strip_suffix('>')) {
             let sep = inner
@@ -299,7 +306,12 @@ pub fn parse(body: &str) -> Body {
         Some((f, m)) => (f, Some(m)),
         None => (whole, None),
     };
-    for suffix in FILE_ATTACHED {
+    let suffixes = if first.trim_end().ends_with(')') {
+        FILE_ATTACHED
+    } else {
+        &[]
+    };
+    for suffix in suffixes {
         if let Some(name) = first.trim_end().strip_suffix(suffix) {
             let name = name.trim_end();
             if looks_like_file(name) {
@@ -314,12 +326,16 @@ pub fn parse(body: &str) -> Body {
             }
         }
     }
-    if let Some(loc) = location(whole) {
+    if whole.starts_with(['l', 'L'])
+        && let Some(loc) = location(whole)
+    {
         b.location = Some(loc);
         b.text = Some(whole.to_owned());
         return b;
     }
-    if let Some(poll) = poll(whole) {
+    if whole.starts_with("POLL:")
+        && let Some(poll) = poll(whole)
+    {
         b.poll = Some(poll);
         b.transformed = true;
         return b;
