@@ -1997,13 +1997,7 @@ fn convert(
             m.event = Some(Box::new(Event {
                 kind: EventKind::Other,
                 platform_kind: Some("unsupported".into()),
-                actor: None,
-                targets: Vec::new(),
-                target_names: Vec::new(),
-                old_value: None,
-                new_value: None,
-                message: None,
-                text: None,
+                ..Event::new(EventKind::Other)
             }));
         }
         _ => {
@@ -2500,12 +2494,7 @@ fn service(
         kind: EventKind::Other,
         platform_kind: action.clone(),
         actor,
-        targets: Vec::new(),
-        target_names: Vec::new(),
-        old_value: None,
-        new_value: None,
-        message: None,
-        text: None,
+        ..Event::new(EventKind::Other)
     };
     let members = |raw: &mut Raw| -> Vec<String> {
         match raw.take("members") {

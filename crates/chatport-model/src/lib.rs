@@ -81,6 +81,23 @@ impl Account {
     }
 }
 
+impl Event {
+    /// An event of `kind` with every other field empty.
+    pub fn new(kind: EventKind) -> Self {
+        Event {
+            kind,
+            platform_kind: None,
+            actor: None,
+            targets: Vec::new(),
+            target_names: Vec::new(),
+            old_value: None,
+            new_value: None,
+            message: None,
+            text: None,
+        }
+    }
+}
+
 impl Conversation {
     /// A conversation with only the required fields set.
     pub fn new(id: impl Into<String>, platform: impl Into<String>, kind: ConversationKind) -> Self {

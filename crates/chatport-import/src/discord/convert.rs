@@ -798,12 +798,7 @@ impl Handler for FileRun<'_, '_> {
                 kind: k,
                 platform_kind: raw.kind.clone().or_else(|| Some(kind.clone())),
                 actor: m.sender.clone(),
-                targets: Vec::new(),
-                target_names: Vec::new(),
-                old_value: None,
-                new_value: None,
-                message: None,
-                text: None,
+                ..Event::new(k)
             };
             if known_event {
                 ev.text = non_empty(Some(&content));

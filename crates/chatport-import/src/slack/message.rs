@@ -589,12 +589,7 @@ pub(super) fn convert(
             kind: EventKind::Other,
             platform_kind: Some(kind.clone()),
             actor: m.sender.clone(),
-            targets: Vec::new(),
-            target_names: Vec::new(),
-            old_value: None,
-            new_value: None,
-            message: None,
-            text: None,
+            ..Event::new(EventKind::Other)
         };
         let base = kind
             .strip_prefix("channel_")

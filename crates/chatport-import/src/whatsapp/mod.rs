@@ -766,8 +766,8 @@ impl State<'_> {
                     target_names: sys.targets,
                     old_value: sys.old_value,
                     new_value: sys.new_value,
-                    message: None,
                     text: Some(text),
+                    ..Event::new(sys.kind)
                 }));
             }
         }
