@@ -211,6 +211,19 @@ fn files_remote_local_hidden_and_legacy_attachments() {
     assert_eq!(old["attachments"][0]["original_name"], "notes.txt");
     let a = msgs[1]["attachments"].as_array().unwrap();
     assert_eq!(a.len(), 5);
+    // Each withheld file is reported at its own pointer.
+    let g = imp
+        .report
+        .warnings
+        .iter()
+        .find(|g| g.code == "file-not-in-export")
+        .unwrap();
+    assert!(
+        g.examples[0].ends_with("2020-01-01.json#/1/files/2"),
+        "{:?}",
+        g.examples
+    );
+    assert!(g.examples[2].ends_with("#/1/files/4"), "{:?}", g.examples);
     assert_eq!(a[0]["kind"], "image");
     assert_eq!(a[0]["width"], 640);
     assert_eq!(

@@ -497,17 +497,22 @@ pub(super) fn convert(
     }
 
     let mut files = Vec::new();
+    // Each file with the JSON pointer it has in the source, for the report.
     if let Some(f) = o.remove("file") {
-        files.push(f);
+        files.push((f, format!("{location}/file")));
     }
     match o.remove("files") {
-        Some(Value::Array(fs)) => files.extend(fs),
+        Some(Value::Array(fs)) => files.extend(
+            fs.into_iter()
+                .enumerate()
+                .map(|(i, f)| (f, format!("{location}/files/{i}"))),
+        ),
         Some(other) => {
             o.insert("files".into(), other);
         }
         None => {}
     }
-    for f in files {
+    for (f, file_location) in files {
         let a = file_attachment(input, &ctx.root, place, f, sink)?;
         if a.status == chatport_model::MediaStatus::Missing
             && a.missing_reason.as_deref() != Some(crate::NOT_COPIED)
@@ -515,7 +520,7 @@ pub(super) fn convert(
             sink.warn(
                 "file-not-in-export",
                 "Slack withheld a file (hidden_by_limit, tombstone, ...) or the export has no trace of it; kept as a missing attachment",
-                location.clone(),
+                file_location,
             );
         }
         m.attachments.push(a);
