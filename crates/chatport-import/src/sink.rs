@@ -708,7 +708,7 @@ impl Sink {
                 codes,
             });
             if !v.valid {
-                let first: Vec<String> = v
+                let mut first: Vec<String> = v
                     .diagnostics
                     .iter()
                     .map(|d| {
@@ -720,6 +720,7 @@ impl Sink {
                         )
                     })
                     .collect();
+                first.dedup();
                 return Err(ImportError::Bug(format!(
                     "the archive chatport wrote does not validate ({} errors); nothing was written. First: {}",
                     v.errors,
