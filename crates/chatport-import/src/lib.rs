@@ -230,6 +230,11 @@ pub fn import_from(
         Platform::Discord => discord::import(input, options, &mut sink)?,
         Platform::Slack => slack::import(input, options, &mut sink)?,
     }
+    // Exports that do not say who made them: --me names the account (WhatsApp and Telegram
+    // apply it themselves, this only acts when no account is marked yet).
+    if let Some(me) = &options.me {
+        sink.mark_me(me, input.path().display().to_string());
+    }
     if options.date_order.is_some() && platform != Platform::WhatsApp {
         sink.warn(
             "option-not-used",

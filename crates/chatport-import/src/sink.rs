@@ -566,6 +566,43 @@ impl Sink {
         }
     }
 
+    /// Marks the account of the exporting user from `--me NAME`, for exports that do not say who
+    /// made them: the one account whose display name, handle or other name is `name`. Does
+    /// nothing when an account is already marked (the importer knew); warns when no account or
+    /// several match, and then marks none, since guessing would invent a fact.
+    pub fn mark_me(&mut self, name: &str, location: String) {
+        if self.direct || self.accounts.iter().any(|a| a.is_self == Some(true)) {
+            return;
+        }
+        let matches: Vec<usize> = self
+            .accounts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| {
+                a.display_name.as_deref() == Some(name)
+                    || a.handle.as_deref() == Some(name)
+                    || a.other_names.iter().any(|n| n == name)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        match matches.as_slice() {
+            [one] => self.accounts[*one].is_self = Some(true),
+            [] => self.warn(
+                "me-not-found",
+                &format!("--me {name:?} names no account of this export; nobody was marked as you"),
+                location,
+            ),
+            _ => self.warn(
+                "me-ambiguous",
+                &format!(
+                    "--me {name:?} names {} accounts of this export; nobody was marked as you",
+                    matches.len()
+                ),
+                location,
+            ),
+        }
+    }
+
     /// For importers that know every account and conversation, coverage included, before their
     /// first message (the WhatsApp importer reads its file twice anyway): writes the header,
     /// accounts and conversations now, and the messages that follow straight after them, with
