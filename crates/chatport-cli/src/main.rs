@@ -289,16 +289,27 @@ fn import(plan: ImportPlan) -> std::io::Result<u8> {
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watcher = (std::io::stderr().is_terminal() && total > (64 << 20)).then(|| {
         let read = input.progress();
+        let passes = input.passes();
         let done = done.clone();
         std::thread::spawn(move || {
             use std::sync::atomic::Ordering;
             while !done.load(Ordering::Relaxed) {
-                let r = read.load(Ordering::Relaxed).min(total);
-                eprint!(
-                    "\rimporting: {:5.1}% of {} MiB",
-                    r as f64 * 100.0 / total as f64,
-                    total >> 20
-                );
+                // Some importers read the input twice: measure against all the reading.
+                let all = total * passes.load(Ordering::Relaxed).max(1);
+                let r = read.load(Ordering::Relaxed).min(all);
+                if r == all {
+                    // Read through: what is left is writing the archive and validating it.
+                    eprint!(
+                        "\rimporting: read {} MiB; writing and validating…\x1b[K",
+                        total >> 20
+                    );
+                } else {
+                    eprint!(
+                        "\rimporting: {:5.1}% of {} MiB",
+                        r as f64 * 100.0 / all as f64,
+                        total >> 20
+                    );
+                }
                 std::thread::sleep(std::time::Duration::from_millis(250));
             }
             eprint!("\r\x1b[K");

@@ -16,6 +16,7 @@ pub struct Input {
     kind: Kind,
     entries: Vec<Entry>,
     progress: Arc<AtomicU64>,
+    passes: Arc<AtomicU64>,
 }
 
 #[derive(Debug)]
@@ -61,6 +62,7 @@ impl Input {
                 kind: Kind::Dir,
                 entries,
                 progress,
+                passes: Arc::new(AtomicU64::new(1)),
             });
         }
         let mut f = File::open(path).map_err(|e| ImportError::io(path, e))?;
@@ -98,6 +100,7 @@ impl Input {
                 kind: Kind::Zip(zip),
                 entries,
                 progress,
+                passes: Arc::new(AtomicU64::new(1)),
             });
         }
         let name = path
@@ -113,6 +116,7 @@ impl Input {
                 size: meta.len(),
             }],
             progress,
+            passes: Arc::new(AtomicU64::new(1)),
         })
     }
 
@@ -178,6 +182,18 @@ impl Input {
     /// The total size of the input's entries in bytes.
     pub fn total_size(&self) -> u64 {
         self.entries.iter().map(|e| e.size).sum()
+    }
+
+    /// Says that the import reads the input `n` times (WhatsApp reads its chat twice), so that
+    /// progress is measured against all the reading to do.
+    pub fn expect_passes(&self, n: u64) {
+        self.passes.store(n.max(1), Ordering::Relaxed);
+    }
+
+    /// A counter of how many times the import reads the input (see [`Input::expect_passes`]),
+    /// for progress display: the bytes to read are `total_size()` times this.
+    pub fn passes(&self) -> Arc<AtomicU64> {
+        self.passes.clone()
     }
 
     /// Calls `f` with a reader over the entry called `name`. Entries may be opened while another

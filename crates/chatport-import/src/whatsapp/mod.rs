@@ -336,6 +336,7 @@ pub(crate) fn import(
         ImportError::invalid(input.path().display().to_string(), message)
     })?;
     let shown = input.display(&entry);
+    input.expect_passes(2);
     let scan = scan(input, &entry)?;
     match scan.first_nonempty {
         None => {
