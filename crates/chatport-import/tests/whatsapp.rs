@@ -588,3 +588,76 @@ fn times_in_a_daylight_saving_gap_keep_their_wall_time() {
     assert_eq!(m[0]["time"]["at"], "2020-03-29T02:30:00+01:00");
     assert_eq!(m[1]["time"]["at"], "2020-10-25T02:30:00+02:00");
 }
+
+#[test]
+fn a_flood_of_identical_lines_gives_distinct_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("flood.txt");
+    let mut text = String::from("14/02/20, 09:00 - B: start\n");
+    for _ in 0..3000 {
+        text.push_str("14/02/20, 10:00 - A: ok\n");
+    }
+    std::fs::write(&p, text).unwrap();
+    let imp = import_as(&p, Platform::WhatsApp, "o.jsonl", opts()).unwrap();
+    let ids: std::collections::BTreeSet<String> = imp
+        .messages()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 3001);
+}
+
+#[test]
+fn untitled_chats_with_different_people_get_different_conversations() {
+    let dir = tempfile::tempdir().unwrap();
+    let conv = |name: &str, text: &str| {
+        let sub = dir.path().join(name);
+        std::fs::create_dir(&sub).unwrap();
+        let p = sub.join("_chat.txt");
+        std::fs::write(&p, text).unwrap();
+        let imp = import_as(&p, Platform::WhatsApp, "o.jsonl", opts()).unwrap();
+        let ids: Vec<String> = imp
+            .messages()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_owned())
+            .collect();
+        (
+            imp.messages()[0]["conversation"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            ids,
+        )
+    };
+    let (a, a_ids) = conv(
+        "one",
+        "[14/02/20, 10:00:00] Mom: ok\n[14/02/20, 10:00:01] Ann: hi\n",
+    );
+    let (b, b_ids) = conv(
+        "two",
+        "[14/02/20, 10:00:00] Mom: ok\n[14/02/20, 10:00:01] Ben: hi\n",
+    );
+    assert_ne!(a, b);
+    assert_ne!(
+        a_ids[0], b_ids[0],
+        "the same line in two chats is two messages"
+    );
+}
+
+#[test]
+fn names_with_quotes_and_android_right_to_left_marks_stay_authors() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("names.txt");
+    std::fs::write(
+        &p,
+        "13/01/20, 10:00 - Bob \"the builder\": hello there\n13/01/20, 10:01 - Ann: \u{200E}RTL text\n13/01/20, 10:02 - Ann changed the subject from \"a: b\" to \"c\"\n",
+    )
+    .unwrap();
+    let imp = import_as(&p, Platform::WhatsApp, "o.jsonl", opts()).unwrap();
+    let m = imp.messages();
+    assert_eq!(m[0]["sender_name"], "Bob \"the builder\"");
+    assert_eq!(m[0]["text"], "hello there");
+    assert_eq!(m[1]["sender_name"], "Ann");
+    assert!(m[1].get("event").is_none());
+    assert_eq!(m[2]["event"]["kind"], "renamed");
+}

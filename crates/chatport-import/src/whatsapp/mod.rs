@@ -213,9 +213,16 @@ struct Scan {
 
 /// Who wrote a line and whether it is a system line, decided from its first line alone, the
 /// same way in both passes: the first pass registers exactly the authors the second will meet.
-fn classify<'a>(rest: &'a str, known: Option<&NameSet>) -> (Option<&'a str>, &'a str, bool) {
+/// On iOS (bracketed headers) system lines carry an "author" (the group or a person) and a body
+/// that starts with U+200E; on Android a body may start with U+200E for right-to-left text, so
+/// the mark means nothing there.
+fn classify<'a>(
+    rest: &'a str,
+    known: Option<&NameSet>,
+    bracket: bool,
+) -> (Option<&'a str>, &'a str, bool) {
     let (author, body, lrm) = split_author(rest, known);
-    let system = author.is_none() || lrm && is_system_body(body);
+    let system = author.is_none() || bracket && lrm && is_system_body(body);
     (author, body, system)
 }
 
@@ -253,7 +260,7 @@ fn scan(input: &Input, entry: &str) -> Result<Scan, ImportError> {
             if let Some(d) = order::media_date(h.rest) {
                 e.evidence.add_media(h.n, h.digits, d);
             }
-            match classify(h.rest, Some(&e.author_set)) {
+            match classify(h.rest, Some(&e.author_set), h.style == Style::Bracket) {
                 (Some(a), _, false) => {
                     if e.authors.last().is_none_or(|l| l != a) && !e.author_set.contains(a) {
                         e.author_set.insert(a.to_owned());
@@ -309,6 +316,11 @@ struct State<'a> {
     m: Message,
     /// The last sender's name and account id: consecutive messages often share them.
     last_author: (String, String),
+    /// The time text of the messages in `window`, and how many messages of each (author, body)
+    /// were written at that time: the occurrence index of the next identical one, found without
+    /// trying every earlier index (a flood of identical lines stays linear).
+    window_at: String,
+    window: std::collections::HashMap<u128, u32, xxhash_rust::xxh3::Xxh3Builder>,
 }
 
 /// Imports a WhatsApp chat export.
@@ -443,7 +455,15 @@ pub(crate) fn import(
 
     // The conversation.
     let title = title(input, &entry);
-    let conv = derive_id("wa-c-", &[title.as_deref().unwrap_or(&entry)]);
+    // With no title (a bare `_chat.txt`), the chat's authors tell it apart from other chats.
+    let conv = match &title {
+        Some(t) => derive_id("wa-c-", &[t]),
+        None => {
+            let mut names: Vec<&str> = main.authors.iter().map(String::as_str).collect();
+            names.sort_unstable();
+            derive_id("wa-c-", &["", &names.join("\n")])
+        }
+    };
     {
         let src = sink.source_mut();
         src.exporter = Some("WhatsApp Export chat".into());
@@ -560,6 +580,8 @@ pub(crate) fn import(
         seen: Default::default(),
         m: Message::new(String::new(), conv_id, 0),
         last_author: Default::default(),
+        window_at: String::new(),
+        window: Default::default(),
     };
     st.m.origin = sink.origin_line(&entry, 0);
     let mut pending = Pending::default();
@@ -594,7 +616,7 @@ pub(crate) fn import(
             st.emit(sink, &mut pending)?;
         }
         sink.source_message();
-        let (author, body, system) = classify(h.rest, Some(&st.seen));
+        let (author, body, system) = classify(h.rest, Some(&st.seen), h.style == Style::Bracket);
         if let Some(a) = author
             && !system
             && a != st.last_author.0
@@ -662,8 +684,15 @@ fn split_author<'a>(rest: &'a str, known: Option<&NameSet>) -> (Option<&'a str>,
             },
         },
     };
+    // A would-be author with a quotation mark is a system line when the whole line is one of
+    // the known system wordings (`X changed the subject from "a: b"`); otherwise it is a name.
     match author {
-        Some(a) if !a.contains(['"', '“', '”', '\n']) && a.chars().count() <= 128 => {
+        Some(a)
+            if a.chars().count() <= 128
+                && !a.contains('\n')
+                && !(a.contains(['"', '“', '”'])
+                    && body::system(rest).kind != EventKind::Other) =>
+        {
             let system = body.starts_with('\u{200E}');
             (Some(a), body, system)
         }
@@ -781,11 +810,24 @@ impl State<'_> {
             .map(|t| t.local.as_deref().unwrap_or(&t.at))
             .unwrap_or("");
         let id_author = author.unwrap_or("");
-        let mut occurrence = 0u32;
+        if self.window_at != at {
+            self.window_at.clear();
+            self.window_at.push_str(at);
+            self.window.clear();
+        }
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&(id_author.len() as u64).to_le_bytes());
+        h.update(id_author.as_bytes());
+        h.update(p.body.as_bytes());
+        let seen = self.window.entry(h.digest128()).or_insert(0);
+        // Identical lines at this time seen earlier in the file but outside this run of
+        // messages (the file's times went back) are found by trying the next index.
+        let mut occurrence = *seen;
         loop {
             let occ = occurrence.to_string();
             m.id = derive_id("wa-m-", &[&self.conv, at, id_author, &p.body, &occ]);
             if sink.message_or_taken(m)? {
+                *seen = occurrence + 1;
                 return Ok(());
             }
             occurrence += 1;
