@@ -76,6 +76,7 @@ pub struct Sink {
     stats: Vec<ConvStats>,
     media: Media,
     copied: HashMap<String, (String, u64, String)>,
+    used_paths: std::collections::HashSet<String>,
     source_id: String,
     report: ImportReport,
     finished: bool,
@@ -219,6 +220,7 @@ impl Sink {
             stats: Vec::new(),
             media,
             copied: HashMap::new(),
+            used_paths: Default::default(),
             source_id: platform.to_owned(),
             report: ImportReport {
                 platform: platform.to_owned(),
@@ -499,7 +501,20 @@ impl Sink {
             a.original_name = Some(original);
             return Ok(a);
         }
-        let path = format!("media/{}/{}", self.source_id, safe_path(entry));
+        let mut path = format!("media/{}/{}", self.source_id, safe_path(entry));
+        // Two entries whose names clean to the same path (`a\x01.jpg`, `a_.jpg`) must not land
+        // on one file: the later one gets a short hash of its own name before its extension.
+        if !self.used_paths.insert(path.clone()) {
+            let tag = &chatport_model::ids::derive_id("", &[entry])[..8];
+            path = match path
+                .rsplit_once('.')
+                .filter(|(stem, _)| !stem.ends_with('/'))
+            {
+                Some((stem, ext)) if !ext.contains('/') => format!("{stem}-{tag}.{ext}"),
+                _ => format!("{path}-{tag}"),
+            };
+            self.used_paths.insert(path.clone());
+        }
         let (size, sha) = match &mut self.media {
             Media::None => unreachable_none(),
             Media::Dir(root) => {

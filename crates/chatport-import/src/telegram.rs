@@ -495,6 +495,10 @@ fn message_id(chat: &str, id: &Id) -> String {
         }
         Id::Str(s) => out.push_str(&id_safe(s)),
     }
+    // Ids are at most 256 bytes: two long string parts are hashed together instead.
+    if out.len() > 256 {
+        return derive_id("tg-m-", &[chat, &id.text()]);
+    }
     out
 }
 
@@ -911,6 +915,8 @@ struct ChatState {
     ordinal: u64,
     /// The highest integer message id met so far.
     max_id: Option<i64>,
+    /// True once a message id came as a string.
+    string_ids: bool,
     /// For a personal chat: who wrote in it (to tell the exporting account from the peer).
     senders: Option<BTreeSet<String>>,
 }
@@ -927,6 +933,7 @@ impl ChatState {
             key: String::new(),
             ordinal: 0,
             max_id: None,
+            string_ids: false,
             senders: None,
         }
     }
@@ -1837,8 +1844,13 @@ fn convert(
     let location = || format!("{}#{pointer}", ctx.shown);
     // Telegram's ids grow along a chat: an id above every earlier one cannot repeat one, and
     // only the others are looked up.
+    // A string id ("5") names the same record as the number 5: once a chat has had one, every
+    // id is looked up.
+    if matches!(raw.id, Some(Id::Str(_))) {
+        chat.string_ids = true;
+    }
     let fresh = match raw.id {
-        Some(Id::Int(i)) if chat.max_id.is_none_or(|max| i > max) => {
+        Some(Id::Int(i)) if !chat.string_ids && chat.max_id.is_none_or(|max| i > max) => {
             chat.max_id = Some(i);
             true
         }

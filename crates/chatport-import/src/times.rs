@@ -108,15 +108,32 @@ pub fn unix_seconds(secs: i64) -> Option<Time> {
 /// keeping the source's offset and fraction; `None` when it has no offset or does not parse.
 pub fn instant_text(s: &str) -> Option<Time> {
     let ts: jiff::Timestamp = s.parse().ok()?;
-    let offset_secs: i32 = match s.as_bytes() {
-        [.., b'Z' | b'z'] => 0,
-        [.., sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let d = |c: &u8| i32::from(c.wrapping_sub(b'0'));
-            let v = (d(h1) * 10 + d(h2)) * 3600 + (d(m1) * 10 + d(m2)) * 60;
-            if *sign == b'-' { -v } else { v }
-        }
-        _ => 0,
+    // The offset as written: `Z`, `±HH:MM`, `±HHMM` or `±HH`, possibly followed by a zone in
+    // brackets (RFC 9557). Anything but `Z` and `±HH:MM` keeps the source's text in `original`.
+    let core = match s.find('[') {
+        Some(i) => &s[..i],
+        None => s,
     };
+    let after_t = core.find(['T', 't', ' ']).map_or(0, |i| i + 1);
+    let sign_at = core[after_t..].rfind(['+', '-']).map(|i| after_t + i);
+    let (offset_secs, plain): (i32, bool) = match sign_at {
+        None => (0, core.ends_with(['Z', 'z'])),
+        Some(i) => {
+            let digits: Vec<i32> = core[i + 1..]
+                .bytes()
+                .filter(u8::is_ascii_digit)
+                .map(|c| i32::from(c - b'0'))
+                .collect();
+            let v = match digits.as_slice() {
+                [h1, h2] => (h1 * 10 + h2) * 3600,
+                [h1, h2, m1, m2] => (h1 * 10 + h2) * 3600 + (m1 * 10 + m2) * 60,
+                _ => 0,
+            };
+            let v = if core.as_bytes()[i] == b'-' { -v } else { v };
+            (v, core.len() == i + 6 && core.as_bytes()[i + 3] == b':')
+        }
+    };
+    let keep_original = !plain || core.len() != s.len();
     let offset = jiff::tz::Offset::from_seconds(offset_secs).ok()?;
     let dt = offset.to_datetime(ts);
     let mut at = civil_text(dt, true);
@@ -141,7 +158,8 @@ pub fn instant_text(s: &str) -> Option<Time> {
         let a = secs.unsigned_abs();
         let _ = write!(at, "{sign}{:02}:{:02}", a / 3600, a / 60 % 60);
     }
-    Some(Time::instant(at).with_precision(precision))
+    let t = Time::instant(at).with_precision(precision);
+    Some(if keep_original { t.with_original(s) } else { t })
 }
 
 #[cfg(test)]
@@ -196,6 +214,19 @@ mod tests {
             "2020-09-24T16:03:45.123456700Z"
         );
         assert!(instant_text("2020-09-24T16:03:45").is_none());
+        // Other offset spellings keep their offset, and the source's text.
+        let t = instant_text("2020-09-24T19:03:45+0300").unwrap();
+        assert_eq!(t.at, "2020-09-24T19:03:45+03:00");
+        assert_eq!(t.original.as_deref(), Some("2020-09-24T19:03:45+0300"));
+        let t = instant_text("2020-09-24T19:03:45.5-05").unwrap();
+        assert_eq!(t.at, "2020-09-24T19:03:45.500-05:00");
+        let t = instant_text("2020-09-24T19:03:45+02:00[Europe/Paris]").unwrap();
+        assert_eq!(t.at, "2020-09-24T19:03:45+02:00");
+        assert_eq!(
+            t.original.as_deref(),
+            Some("2020-09-24T19:03:45+02:00[Europe/Paris]")
+        );
+        assert_eq!(instant_text("2020-09-24T16:03:45Z").unwrap().original, None);
         assert_eq!(unix_seconds(0).unwrap().at, "1970-01-01T00:00:00Z");
     }
 }

@@ -661,3 +661,28 @@ fn names_with_quotes_and_android_right_to_left_marks_stay_authors() {
     assert!(m[1].get("event").is_none());
     assert_eq!(m[2]["event"]["kind"], "renamed");
 }
+
+#[test]
+fn media_names_that_clean_to_the_same_path_get_their_own_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let chat = dir.path().join("export");
+    std::fs::create_dir(&chat).unwrap();
+    std::fs::write(chat.join("a\u{1}.jpg"), b"one!").unwrap();
+    std::fs::write(chat.join("a_.jpg"), b"second").unwrap();
+    std::fs::write(
+        chat.join("_chat.txt"),
+        "[14/02/20, 10:00:00] Ann: \u{200E}<attached: a\u{1}.jpg>\n[14/02/20, 10:00:01] Ann: \u{200E}<attached: a_.jpg>\n",
+    )
+    .unwrap();
+    for out in ["bundle", "b.zip"] {
+        let imp = import_as(&chat, Platform::WhatsApp, out, opts()).unwrap();
+        let m = imp.messages();
+        let (p0, p1) = (
+            &m[0]["attachments"][0]["path"],
+            &m[1]["attachments"][0]["path"],
+        );
+        assert_ne!(p0, p1, "{out}");
+        assert_eq!(m[0]["attachments"][0]["size"], 4);
+        assert_eq!(m[1]["attachments"][0]["size"], 6);
+    }
+}

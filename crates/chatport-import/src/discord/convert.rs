@@ -235,7 +235,14 @@ impl FileRun<'_, '_> {
             return Ok(None);
         };
         let id = format!("dc-u-{}", id_part(pid));
-        if self.sink.has_account(&id) {
+        // Known already, unless only from a raw `<@id>` token (no name yet): then this user
+        // object fills the account in (the sink merges what it lacked).
+        let bare = |a: &Account| a.display_name.is_none() && a.handle.is_none();
+        if self
+            .sink
+            .account_mut(&id)
+            .is_some_and(|a| !bare(a) || u.name.is_none())
+        {
             return Ok(Some(id));
         }
         let mut a = Account::new(&id, "discord");
@@ -867,6 +874,10 @@ impl Handler for FileRun<'_, '_> {
                     && let Some(t) = &fm.timestamp
                 {
                     f.time = self.time(t, || format!("{at}/forwardedMessage/timestamp"));
+                    if f.time.is_none() {
+                        // Unreadable: kept as the source wrote it.
+                        ext.insert("forwardedTimestamp".into(), Value::String(t.clone()));
+                    }
                 }
                 m.forwarded = Some(Box::new(f));
                 reference_mapped = ref_channel == channel;
@@ -912,6 +923,10 @@ impl Handler for FileRun<'_, '_> {
         }
         if let Some(t) = &raw.call_ended {
             let ended = self.time(t, || format!("{at}/callEndedTimestamp"));
+            if ended.is_none() {
+                // Unreadable: kept as the source wrote it.
+                ext.insert("callEndedTimestamp".into(), Value::String(t.clone()));
+            }
             if kind == "Call" {
                 let duration = match (&m.time, &ended) {
                     (Some(a), Some(b)) => {

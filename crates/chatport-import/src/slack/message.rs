@@ -467,12 +467,14 @@ pub(super) fn convert(
                 .into_iter()
                 .flatten()
             {
-                if let Some(u) = u.as_str() {
-                    by.push(Reactor {
+                match u.as_str() {
+                    Some(u) => by.push(Reactor {
                         account: Some(ensure_user(sink, u, &location)?),
                         name: None,
                         time: None,
-                    });
+                    }),
+                    // Not a user id: the reaction is kept whole under extensions.
+                    None => whole = false,
                 }
             }
             if r.as_object().is_some_and(|r| {

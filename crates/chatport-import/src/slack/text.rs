@@ -238,7 +238,10 @@ fn block_element(el: &Map<String, Value>, r: &mut Rich, names: &Names) -> Option
                 }
                 r.push(&"    ".repeat(indent as usize));
                 if ordered {
-                    r.push(&format!("{}. ", offset + k as u64 + 1));
+                    r.push(&format!(
+                        "{}. ",
+                        offset.saturating_add(k as u64).saturating_add(1)
+                    ));
                 } else {
                     r.push("• ");
                 }
@@ -309,7 +312,18 @@ fn inline(e: &Map<String, Value>, r: &mut Rich, names: &Names) -> Option<()> {
                 None => e.get("timestamp")?.to_string(),
             };
             r.push(&shown);
-            r.span(SpanKind::Other, start).name = Some("date".into());
+            // The date's own data, as the mrkdwn form writes it: `date^TIMESTAMP^FORMAT`.
+            let mut name = String::from("date");
+            for k in ["timestamp", "format", "url"] {
+                if let Some(v) = e.get(k) {
+                    name.push('^');
+                    match v.as_str() {
+                        Some(s) => name.push_str(s),
+                        None => name.push_str(&v.to_string()),
+                    }
+                }
+            }
+            r.span(SpanKind::Other, start).name = Some(name);
         }
         "color" => {
             r.push(str_of("value")?);
