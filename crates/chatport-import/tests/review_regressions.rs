@@ -1,0 +1,127 @@
+//! Inputs a code review found mishandled, one test each: what they must give now.
+
+mod common;
+
+use chatport_import::{ImportOptions, Platform};
+use std::path::Path;
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn import(path: &Path, platform: Platform) -> common::Imported {
+    common::import_as(path, platform, "out.jsonl", ImportOptions::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn telegram_string_and_number_ids_of_one_message_do_not_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "result.json",
+        r#"{"name":"T","type":"private_group","id":42,"messages":[
+{"id":"5","type":"message","date":"2024-01-01T10:00:00","date_unixtime":"1704103200","from":"A","from_id":"user1","text":"a"},
+{"id":5,"type":"message","date":"2024-01-01T10:00:01","date_unixtime":"1704103201","from":"A","from_id":"user1","text":"b"}]}"#,
+    );
+    let imp = import(&p, Platform::Telegram);
+    assert_eq!(imp.report.messages, 2);
+    assert_eq!(imp.report.warning_count("duplicate-message-id"), 1);
+}
+
+#[test]
+fn telegram_long_string_ids_stay_within_the_id_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "x".repeat(150);
+    let p = write(
+        dir.path(),
+        "result.json",
+        &format!(
+            r#"{{"name":"T","type":"private_group","id":"{long}","messages":[{{"id":"{long}","type":"message","date":"2024-01-01T10:00:00","from":"A","from_id":"user1","text":"a"}}]}}"#
+        ),
+    );
+    let imp = import(&p, Platform::Telegram);
+    let id = imp.messages()[0]["id"].as_str().unwrap().to_owned();
+    assert!(id.len() <= 256, "{id}");
+}
+
+#[test]
+fn slack_dates_keep_their_timestamp_and_big_list_numbers_do_not_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "users.json", r#"[{"id":"U1","name":"ann"}]"#);
+    write(
+        dir.path(),
+        "channels.json",
+        r#"[{"id":"C1","name":"general"}]"#,
+    );
+    write(
+        dir.path(),
+        "general/2024-01-01.json",
+        r#"[{"type":"message","user":"U1","ts":"1704103200.000100","text":"meet <!date^1704200000^{date_short}|Jan 2>",
+"blocks":[{"type":"rich_text","elements":[{"type":"rich_text_section","elements":[{"type":"text","text":"meet "},{"type":"date","timestamp":1704200000,"format":"{date_short}","fallback":"Jan 2"}]}]}]},
+{"type":"message","user":"U1","ts":"1704103201.000100","text":"1. a",
+"blocks":[{"type":"rich_text","elements":[{"type":"rich_text_list","style":"ordered","offset":18446744073709551615,"elements":[{"type":"rich_text_section","elements":[{"type":"text","text":"a"}]}]}]}]},
+{"type":"message","user":"U1","ts":"1704103202.000100","text":"x","reactions":[{"name":"+1","users":["U1",{"id":"U3"}],"count":2}]}]"#,
+    );
+    let imp = import(dir.path(), Platform::Slack);
+    let m = imp.messages();
+    let names: Vec<&str> = m[0]["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| n.contains("1704200000") && n.contains("{date_short}")),
+        "{names:?}"
+    );
+    assert_eq!(m.len(), 3);
+    // The reaction whose user list holds something that is not a user id is kept whole.
+    assert!(
+        m[2]["extensions"]["com.slack"]["reactions"].is_array(),
+        "{}",
+        m[2]
+    );
+}
+
+#[test]
+fn discord_accounts_first_seen_in_a_mention_token_are_filled_in_and_odd_times_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let author = |id: &str, name: &str| {
+        format!(
+            r#"{{"id":"{id}","name":"{name}","discriminator":"1234","nickname":"{name}","isBot":true,"avatarUrl":""}}"#
+        )
+    };
+    let p = write(
+        dir.path(),
+        "general.json",
+        &format!(
+            r#"{{"guild":{{"id":"1","name":"G"}},"channel":{{"id":"10","type":"GuildTextChat","name":"general"}},"messages":[
+{{"id":"100","type":"Default","timestamp":"2024-01-01T10:00:00+01:00","content":"hi <@777>","author":{a1},"attachments":[],"embeds":[],"reactions":[],"mentions":[]}},
+{{"id":"101","type":"Default","timestamp":"2024-01-01T10:01:00+01:00","content":"hello","author":{a2},"attachments":[],"embeds":[],"reactions":[],"mentions":[]}},
+{{"id":"102","type":"Call","timestamp":"2024-01-01T10:02:00+01:00","callEndedTimestamp":"not a time","content":"","author":{a2},"attachments":[],"embeds":[],"reactions":[],"mentions":[]}}]}}"#,
+            a1 = author("1", "ann"),
+            a2 = author("777", "bob"),
+        ),
+    );
+    let imp = import(&p, Platform::Discord);
+    let bob = imp
+        .records()
+        .into_iter()
+        .find(|r| r["id"] == "dc-u-777")
+        .unwrap();
+    assert_eq!(bob["display_name"], "bob");
+    assert_eq!(bob["bot"], true);
+    let m = imp.messages();
+    assert_eq!(
+        m[2]["extensions"]["com.discord"]["callEndedTimestamp"],
+        "not a time"
+    );
+}
