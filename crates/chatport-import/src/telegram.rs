@@ -2342,9 +2342,13 @@ fn contact_of(
         emails: Vec::new(),
         vcard: None,
     }));
+    let phone_mapped = o.get("phone_number").is_some_and(Value::is_string);
     let rest: Map<String, Value> = o
         .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "first_name" | "last_name" | "phone_number"))
+        .filter(|(k, _)| {
+            !(matches!(k.as_str(), "first_name" | "last_name")
+                || k.as_str() == "phone_number" && phone_mapped)
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     if !rest.is_empty() {
@@ -2372,6 +2376,13 @@ fn poll_of(raw: &mut Raw, m: &mut Message, ext: &mut Map<String, Value>) {
         .into_iter()
         .flatten()
     {
+        // An answer with keys beyond these keeps the whole poll under extensions.
+        if a.as_object().is_some_and(|o| {
+            o.keys()
+                .any(|k| !matches!(k.as_str(), "text" | "voters" | "chosen"))
+        }) {
+            odd = true;
+        }
         match a.get("text").and_then(Value::as_str) {
             Some(t) => options.push(PollOption {
                 text: t.to_owned(),
@@ -2440,6 +2451,16 @@ fn reactions_of(
             (k, None) => (k.to_owned(), Some(true)),
         };
         let mut by = Vec::new();
+        // A reactor entry with keys beyond these keeps the reaction whole under extensions.
+        let odd_reactor = o.get("recent").and_then(Value::as_array).is_some_and(|rs| {
+            rs.iter().any(|w| {
+                w.as_object().is_none_or(|w| {
+                    w.keys().any(|k| {
+                        !matches!(k.as_str(), "from" | "from_id" | "date" | "date_unixtime")
+                    })
+                })
+            })
+        });
         for who in o
             .get("recent")
             .and_then(Value::as_array)
@@ -2483,7 +2504,7 @@ fn reactions_of(
                 "type" | "count" | "emoji" | "document_id" | "recent"
             )
         });
-        if !matches!(kind, "emoji" | "custom_emoji") || !known_keys {
+        if !matches!(kind, "emoji" | "custom_emoji") || !known_keys || odd_reactor {
             kept.push(r.clone());
         }
     }
@@ -2510,10 +2531,20 @@ fn service(
     };
     let members = |raw: &mut Raw| -> Vec<String> {
         match raw.take("members") {
-            Some(Value::Array(a)) if a.iter().all(|v| v.is_string() || v.is_null()) => a
+            Some(Value::Array(a)) if a.iter().all(Value::is_string) => a
                 .into_iter()
                 .map(|v| v.as_str().unwrap_or("").to_owned())
                 .collect(),
+            // Deleted accounts appear as null: the names there are, and the list as it was.
+            Some(Value::Array(a)) if a.iter().all(|v| v.is_string() || v.is_null()) => {
+                let names = a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect();
+                raw.rest.push(("members".into(), Value::Array(a)));
+                names
+            }
             Some(other) => {
                 raw.rest.push(("members".into(), other));
                 Vec::new()

@@ -125,3 +125,26 @@ fn discord_accounts_first_seen_in_a_mention_token_are_filled_in_and_odd_times_ke
         "not a time"
     );
 }
+
+#[test]
+fn telegram_nested_fields_without_a_home_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "result.json",
+        r#"{"name":"T","type":"private_group","id":42,"messages":[
+{"id":1,"type":"service","date":"2024-01-01T10:00:00","date_unixtime":"1704103200","actor":"A","actor_id":"user1","action":"invite_members","members":[null,"B"],"text":""},
+{"id":2,"type":"message","date":"2024-01-01T10:00:01","date_unixtime":"1704103201","from":"A","from_id":"user1","text":"b",
+ "reactions":[{"type":"emoji","count":2,"emoji":"👍","recent":[{"from":"B","from_id":"user2","date":"2024-01-01T10:00:05","extra_field":"X"}]}],
+ "poll":{"question":"q","answers":[{"text":"o","voters":1,"extra":"Y"}]}},
+{"id":3,"type":"message","date":"2024-01-01T10:00:02","date_unixtime":"1704103202","from":"A","from_id":"user1","text":"c","contact_information":{"first_name":"X","phone_number":5}}]}"#,
+    );
+    let imp = import(&p, Platform::Telegram);
+    let m = imp.messages();
+    let ext = |i: usize| m[i]["extensions"]["org.telegram"].clone();
+    assert_eq!(ext(0)["members"], serde_json::json!([null, "B"]));
+    assert_eq!(m[0]["event"]["target_names"], serde_json::json!(["B"]));
+    assert_eq!(ext(1)["reactions"][0]["recent"][0]["extra_field"], "X");
+    assert_eq!(ext(1)["poll"]["answers"][0]["extra"], "Y");
+    assert_eq!(ext(2)["contact_information"]["phone_number"], 5);
+}
