@@ -102,6 +102,15 @@ enum FromPlatform {
     Telegram,
     Discord,
     Slack,
+    Line,
+    Signal,
+    Messenger,
+    Instagram,
+    Googlechat,
+    Matrix,
+    Chatlab,
+    Chatgpt,
+    Wechat,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -262,6 +271,15 @@ fn import(plan: ImportPlan) -> std::io::Result<u8> {
             FromPlatform::Telegram => Platform::Telegram,
             FromPlatform::Discord => Platform::Discord,
             FromPlatform::Slack => Platform::Slack,
+            FromPlatform::Line => Platform::Line,
+            FromPlatform::Signal => Platform::Signal,
+            FromPlatform::Messenger => Platform::Messenger,
+            FromPlatform::Instagram => Platform::Instagram,
+            FromPlatform::Googlechat => Platform::GoogleChat,
+            FromPlatform::Matrix => Platform::Matrix,
+            FromPlatform::Chatlab => Platform::ChatLab,
+            FromPlatform::Chatgpt => Platform::ChatGpt,
+            FromPlatform::Wechat => Platform::WeChat,
         }),
         tz,
         date_order: plan.date_order.map(|d| match d {

@@ -17,14 +17,23 @@
 //! no decryption, no network. Whatever they cannot turn into a record they count in the
 //! [`ImportReport`] with a reason.
 
+mod chatgpt;
+mod chatlab;
 mod discord;
 mod error;
+mod googlechat;
 mod input;
+mod instagram;
+mod line;
+mod matrix;
+mod messenger;
 mod report;
+mod signal;
 mod sink;
 mod slack;
 mod telegram;
 pub mod times;
+mod wechat;
 mod whatsapp;
 
 pub use error::ImportError;
@@ -47,15 +56,42 @@ pub enum Platform {
     Discord,
     /// Slack's workspace export (a zip or its unpacked folder).
     Slack,
+    /// LINE's "Export chat history" text file.
+    Line,
+    /// Signal Desktop chats as signal-export or sigtop wrote them.
+    Signal,
+    /// Facebook Messenger's "Download your information" JSON.
+    Messenger,
+    /// Instagram's "Download your information" JSON.
+    Instagram,
+    /// Google Takeout: Google Chat folders and the legacy Hangouts.json.
+    GoogleChat,
+    /// Element's "Export chat" JSON of a Matrix room.
+    Matrix,
+    /// ChatLab's standard format (JSON or JSONL).
+    ChatLab,
+    /// ChatGPT's data export (conversations.json).
+    ChatGpt,
+    /// The files WeChat exporters write (WeChatMsg / MemoTrace CSV and TXT, WeFlow JSON).
+    WeChat,
 }
 
 impl Platform {
     /// Every platform, in the order detection tries them.
-    pub const ALL: [Platform; 4] = [
+    pub const ALL: [Platform; 13] = [
         Platform::Slack,
         Platform::Telegram,
         Platform::Discord,
         Platform::WhatsApp,
+        Platform::Line,
+        Platform::Signal,
+        Platform::Messenger,
+        Platform::Instagram,
+        Platform::GoogleChat,
+        Platform::Matrix,
+        Platform::ChatLab,
+        Platform::ChatGpt,
+        Platform::WeChat,
     ];
 
     /// The platform's name as used on the command line and in archives.
@@ -65,6 +101,15 @@ impl Platform {
             Platform::Telegram => "telegram",
             Platform::Discord => "discord",
             Platform::Slack => "slack",
+            Platform::Line => "line",
+            Platform::Signal => "signal",
+            Platform::Messenger => "messenger",
+            Platform::Instagram => "instagram",
+            Platform::GoogleChat => "googlechat",
+            Platform::Matrix => "matrix",
+            Platform::ChatLab => "chatlab",
+            Platform::ChatGpt => "chatgpt",
+            Platform::WeChat => "wechat",
         }
     }
 
@@ -75,6 +120,15 @@ impl Platform {
             Platform::Telegram => "Telegram Desktop JSON export (result.json)",
             Platform::Discord => "DiscordChatExporter JSON export",
             Platform::Slack => "Slack workspace export (.zip or folder)",
+            Platform::Line => "LINE chat history .txt",
+            Platform::Signal => "signal-export chat.md / data.json, sigtop text or JSON",
+            Platform::Messenger => "Facebook Messenger JSON from Download your information",
+            Platform::Instagram => "Instagram messages JSON from Download your information",
+            Platform::GoogleChat => "Google Takeout: Google Chat folders or Hangouts.json",
+            Platform::Matrix => "Element (Matrix) Export chat JSON",
+            Platform::ChatLab => "ChatLab standard format JSON or JSONL",
+            Platform::ChatGpt => "ChatGPT data export conversations.json",
+            Platform::WeChat => "WeChatMsg/MemoTrace CSV or TXT, WeFlow JSON",
         }
     }
 
@@ -85,12 +139,37 @@ impl Platform {
             .find(|p| p.name().eq_ignore_ascii_case(name))
     }
 
+    /// False for a platform whose importer is not written yet: it is not offered.
+    pub fn available(self) -> bool {
+        match self {
+            Platform::WhatsApp | Platform::Telegram | Platform::Discord | Platform::Slack => true,
+            Platform::Line => line::READY,
+            Platform::Signal => signal::READY,
+            Platform::Messenger => messenger::READY,
+            Platform::Instagram => instagram::READY,
+            Platform::GoogleChat => googlechat::READY,
+            Platform::Matrix => matrix::READY,
+            Platform::ChatLab => chatlab::READY,
+            Platform::ChatGpt => chatgpt::READY,
+            Platform::WeChat => wechat::READY,
+        }
+    }
+
     fn sniff(self, input: &Input) -> bool {
         match self {
             Platform::WhatsApp => whatsapp::sniff(input),
             Platform::Telegram => telegram::sniff(input),
             Platform::Discord => discord::sniff(input),
             Platform::Slack => slack::sniff(input),
+            Platform::Line => line::sniff(input),
+            Platform::Signal => signal::sniff(input),
+            Platform::Messenger => messenger::sniff(input),
+            Platform::Instagram => instagram::sniff(input),
+            Platform::GoogleChat => googlechat::sniff(input),
+            Platform::Matrix => matrix::sniff(input),
+            Platform::ChatLab => chatlab::sniff(input),
+            Platform::ChatGpt => chatgpt::sniff(input),
+            Platform::WeChat => wechat::sniff(input),
         }
     }
 }
@@ -151,6 +230,7 @@ pub fn detect(input: &Input) -> Result<Platform, ImportError> {
                 "not an export chatport recognises. Supported: {}. Name the platform with --from if you are sure.",
                 Platform::ALL
                     .iter()
+                    .filter(|p| p.available())
                     .map(|p| format!("{} ({})", p.name(), p.describe()))
                     .collect::<Vec<_>>()
                     .join("; ")
@@ -229,6 +309,15 @@ pub fn import_from(
         Platform::Telegram => telegram::import(input, options, &mut sink)?,
         Platform::Discord => discord::import(input, options, &mut sink)?,
         Platform::Slack => slack::import(input, options, &mut sink)?,
+        Platform::Line => line::import(input, options, &mut sink)?,
+        Platform::Signal => signal::import(input, options, &mut sink)?,
+        Platform::Messenger => messenger::import(input, options, &mut sink)?,
+        Platform::Instagram => instagram::import(input, options, &mut sink)?,
+        Platform::GoogleChat => googlechat::import(input, options, &mut sink)?,
+        Platform::Matrix => matrix::import(input, options, &mut sink)?,
+        Platform::ChatLab => chatlab::import(input, options, &mut sink)?,
+        Platform::ChatGpt => chatgpt::import(input, options, &mut sink)?,
+        Platform::WeChat => wechat::import(input, options, &mut sink)?,
     }
     // Exports that do not say who made them: --me names the account (WhatsApp and Telegram
     // apply it themselves, this only acts when no account is marked yet).
