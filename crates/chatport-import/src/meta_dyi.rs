@@ -33,8 +33,8 @@ use crate::{ImportError, Input, Sink};
 use chatport_model::ids::derive_id;
 use chatport_model::{
     Account, Attachment, AttachmentKind, Call, CallMedia, CallOutcome, Conversation,
-    ConversationKind, Deletion, Embed, Event, EventKind, Extensions, MediaStatus, Member,
-    Message, Precision, Reaction, Reactor, Time,
+    ConversationKind, Deletion, Embed, Event, EventKind, Extensions, MediaStatus, Member, Message,
+    Precision, Reaction, Reactor, Time,
 };
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -113,9 +113,14 @@ pub(crate) fn classify(input: &Input) -> Option<App> {
     }
     // Other platforms' own keys (Telegram, Matrix, DiscordChatExporter), should one of their
     // files also carry Meta-like keys.
-    if ["date_unixtime", "origin_server_ts", "guild", "personal_information"]
-        .iter()
-        .any(|k| has(k))
+    if [
+        "date_unixtime",
+        "origin_server_ts",
+        "guild",
+        "personal_information",
+    ]
+    .iter()
+    .any(|k| has(k))
     {
         return None;
     }
@@ -363,9 +368,17 @@ fn read_file(input: &Input, name: &str) -> Result<Map<String, Value>, ImportErro
 pub(crate) fn import(input: &Input, app: App, sink: &mut Sink) -> Result<(), ImportError> {
     let threads = threads(input);
     if threads.is_empty() {
+        let html = input
+            .entries()
+            .iter()
+            .any(|e| e.name.ends_with(".html") && e.name.contains("message_"));
         return Err(ImportError::invalid(
             input.display(""),
-            "no message_N.json thread files found; give the export folder or zip, a thread folder, or one message_N.json",
+            if html {
+                "this export holds HTML message files; chatport reads the JSON format: request the download again with the format JSON"
+            } else {
+                "no message_N.json thread files found; give the export folder or zip, a thread folder, or one message_N.json"
+            },
         ));
     }
     {
@@ -397,7 +410,8 @@ struct Importer<'a> {
 fn id_part(s: &str) -> String {
     if !s.is_empty()
         && s.len() <= 80
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
     {
         s.to_owned()
     } else {
@@ -446,8 +460,14 @@ impl Importer<'_> {
                 self.note_differences(sink, &conv, name, &file);
             }
             let chronological = match (
-                messages.first().and_then(|m| m.get("timestamp_ms")).and_then(Value::as_i64),
-                messages.last().and_then(|m| m.get("timestamp_ms")).and_then(Value::as_i64),
+                messages
+                    .first()
+                    .and_then(|m| m.get("timestamp_ms"))
+                    .and_then(Value::as_i64),
+                messages
+                    .last()
+                    .and_then(|m| m.get("timestamp_ms"))
+                    .and_then(Value::as_i64),
             ) {
                 (Some(a), Some(b)) => a < b,
                 _ => false,
@@ -616,13 +636,7 @@ impl Importer<'_> {
     }
 
     /// A later file of a thread whose thread keys differ from the first file read: warned.
-    fn note_differences(
-        &self,
-        sink: &mut Sink,
-        conv: &str,
-        name: &str,
-        file: &Map<String, Value>,
-    ) {
+    fn note_differences(&self, sink: &mut Sink, conv: &str, name: &str, file: &Map<String, Value>) {
         let Some(c) = sink.conversation_mut(conv) else {
             return;
         };
@@ -704,16 +718,17 @@ impl Importer<'_> {
         let ns = self.ns();
         let loc = |p: &str| format!("{}#{pointer}{p}", self.input.display(name));
         let mut ext = Map::new();
-        let take_str = |raw: &mut Map<String, Value>, k: &str, ext: &mut Map<String, Value>| {
-            match raw.remove(k) {
+        let take_str =
+            |raw: &mut Map<String, Value>, k: &str, ext: &mut Map<String, Value>| match raw
+                .remove(k)
+            {
                 Some(Value::String(s)) => Some(s),
                 Some(other) => {
                     ext.insert(k.into(), other);
                     None
                 }
                 None => None,
-            }
-        };
+            };
         let sender_name = take_str(&mut raw, "sender_name", &mut ext).filter(|s| !s.is_empty());
         let ms = match raw.remove("timestamp_ms") {
             Some(v) => match v.as_i64() {
@@ -860,7 +875,7 @@ impl Importer<'_> {
             }
             let outcome = match (&missed, secs) {
                 (Some(Value::Bool(true)), _) => Some(CallOutcome::Missed),
-                (_, Some(s)) if s == 0.0 => Some(CallOutcome::Missed),
+                (_, Some(s)) if s <= 0.0 => Some(CallOutcome::Missed),
                 (_, Some(_)) => Some(CallOutcome::Answered),
                 _ => None,
             };
@@ -871,9 +886,11 @@ impl Importer<'_> {
                 ended: None,
                 participants: Vec::new(),
             }));
-            if let Some(Value::Bool(_)) = missed {
-            } else if let Some(v) = missed {
-                ext.insert("missed".into(), v);
+            match missed {
+                Some(Value::Bool(_)) | None => {}
+                Some(v) => {
+                    ext.insert("missed".into(), v);
+                }
             }
         } else if let Some(v) = missed {
             ext.insert("missed".into(), v);
@@ -1153,17 +1170,20 @@ mod tests {
     fn repairs_only_mis_encoded_text() {
         // Meta's escapes of UTF-8 bytes.
         assert_eq!(repaired("t\u{c3}\u{a6}nkt").as_deref(), Some("tænkt"));
-        assert_eq!(
-            repaired("\u{f0}\u{9f}\u{91}\u{8d}").as_deref(),
-            Some("👍")
-        );
+        assert_eq!(repaired("\u{f0}\u{9f}\u{91}\u{8d}").as_deref(), Some("👍"));
         // A user's "Â°" as Meta writes it comes back once, not twice.
-        assert_eq!(
-            repaired("\u{c3}\u{82}\u{c2}\u{b0}").as_deref(),
-            Some("Â°")
-        );
+        assert_eq!(repaired("\u{c3}\u{82}\u{c2}\u{b0}").as_deref(), Some("Â°"));
         // Already correct text stays.
-        for s in ["café", "naïve Ã", "👍 ok", "日本語", "“quoted”", "plain", "Ã", "Â"] {
+        for s in [
+            "café",
+            "naïve Ã",
+            "👍 ok",
+            "日本語",
+            "“quoted”",
+            "plain",
+            "Ã",
+            "Â",
+        ] {
             assert_eq!(repaired(s), None, "{s:?}");
         }
     }

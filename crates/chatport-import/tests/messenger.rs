@@ -54,7 +54,10 @@ fn mojibake_is_repaired_only_where_it_is_mis_encoded() {
     assert_eq!(msgs[0]["reactions"][0]["emoji"], "👍");
     assert_eq!(msgs[0]["reactions"][1]["emoji"], "❤");
     assert_eq!(msgs[0]["reactions"][1]["by"][0]["name"], "Søren Ærø");
-    assert_eq!(msgs[0]["reactions"][1]["by"][0]["account"], msgs[0]["sender"]);
+    assert_eq!(
+        msgs[0]["reactions"][1]["by"][0]["account"],
+        msgs[0]["sender"]
+    );
     let recs = imp.records();
     assert_eq!(record(&recs, "conversation")["title"], "Søren Ærø");
 }
@@ -72,11 +75,17 @@ fn thread_files_merge_oldest_first_with_media() {
     let imp = snapshot("multi_file");
     assert_eq!(imp.report.messages, 6);
     let msgs = imp.messages();
-    let ordinals: Vec<u64> = msgs.iter().map(|m| m["ordinal"].as_u64().unwrap()).collect();
+    let ordinals: Vec<u64> = msgs
+        .iter()
+        .map(|m| m["ordinal"].as_u64().unwrap())
+        .collect();
     assert_eq!(ordinals, [1, 2, 3, 4, 5, 6]);
     assert_eq!(msgs[0]["text"], "1 oldest");
     assert_eq!(msgs[5]["text"], "6 newest");
-    let times: Vec<&str> = msgs.iter().map(|m| m["time"]["at"].as_str().unwrap()).collect();
+    let times: Vec<&str> = msgs
+        .iter()
+        .map(|m| m["time"]["at"].as_str().unwrap())
+        .collect();
     let mut sorted = times.clone();
     sorted.sort();
     assert_eq!(times, sorted, "chronological");
@@ -174,7 +183,10 @@ fn unsent_calls_shares_reactions_joins_and_renames() {
     };
     // Oldest first: the poll (last in the file) is ordinal 1.
     assert_eq!(msgs[0]["text"], "Bob sent a poll.");
-    assert_eq!(msgs[0]["extensions"]["com.facebook.messenger"]["type"], "Poll");
+    assert_eq!(
+        msgs[0]["extensions"]["com.facebook.messenger"]["type"],
+        "Poll"
+    );
     let extras = &by_text("with extras")["extensions"]["com.facebook.messenger"];
     assert_eq!(extras["ip"], "192.0.2.1");
     assert_eq!(extras["is_geoblocked_for_viewer"], false);
@@ -183,7 +195,10 @@ fn unsent_calls_shares_reactions_joins_and_renames() {
     assert_eq!(look["reactions"].as_array().unwrap().len(), 1);
     assert_eq!(look["reactions"][0]["emoji"], "😆");
     assert_eq!(look["reactions"][0]["count"], 2);
-    assert_eq!(look["reactions"][0]["by"][0]["time"]["at"], "2022-04-15T05:20:03Z");
+    assert_eq!(
+        look["reactions"][0]["by"][0]["time"]["at"],
+        "2022-04-15T05:20:03Z"
+    );
     assert!(look["reactions"][0]["by"][1]["time"].is_null());
     let share = &msgs[3];
     assert_eq!(share["embeds"][0]["url"], "https://example.com/article");
@@ -196,9 +211,15 @@ fn unsent_calls_shares_reactions_joins_and_renames() {
     assert_eq!(call["call"]["duration_seconds"], 754.0);
     let added = by_text("Ann added Cid and Dee to the group.");
     assert_eq!(added["event"]["kind"], "added");
-    assert_eq!(added["event"]["target_names"], serde_json::json!(["Cid", "Dee"]));
+    assert_eq!(
+        added["event"]["target_names"],
+        serde_json::json!(["Cid", "Dee"])
+    );
     assert_eq!(by_text("Cid left the group.")["event"]["kind"], "left");
-    assert_eq!(by_text("Ann removed Dee from the group.")["event"]["kind"], "removed");
+    assert_eq!(
+        by_text("Ann removed Dee from the group.")["event"]["kind"],
+        "removed"
+    );
     let renamed = by_text("Ann named the group Trip 2022.");
     assert_eq!(renamed["event"]["kind"], "renamed");
     assert_eq!(renamed["event"]["new_value"], "Trip 2022");
@@ -221,8 +242,14 @@ fn a_group_left_with_senders_no_longer_in_it() {
     let imp = snapshot("left_group.json");
     let recs = imp.records();
     let conv = record(&recs, "conversation");
-    assert_eq!(conv["extensions"]["com.facebook.messenger"]["is_still_participant"], false);
-    assert_eq!(conv["platform_id"], "archived_threads/oldfriends_a1b2c3d4e5");
+    assert_eq!(
+        conv["extensions"]["com.facebook.messenger"]["is_still_participant"],
+        false
+    );
+    assert_eq!(
+        conv["platform_id"],
+        "archived_threads/oldfriends_a1b2c3d4e5"
+    );
     assert_eq!(conv["members"].as_array().unwrap().len(), 3);
     assert_eq!(conv["avatar"]["status"], "missing");
     let names: Vec<&str> = recs
@@ -230,9 +257,15 @@ fn a_group_left_with_senders_no_longer_in_it() {
         .filter(|r| r["type"] == "account")
         .map(|r| r["display_name"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"Eve"), "a former member who wrote has an account");
+    assert!(
+        names.contains(&"Eve"),
+        "a former member who wrote has an account"
+    );
     let msgs = imp.messages();
-    assert!(msgs[0]["sender"].is_null(), "an empty sender_name is no sender");
+    assert!(
+        msgs[0]["sender"].is_null(),
+        "an empty sender_name is no sender"
+    );
     assert_eq!(msgs[0]["text"], "no sender");
 }
 
@@ -318,7 +351,10 @@ fn other_inputs_are_refused_with_a_location() {
         // A cut Messenger file still looks like one: detection only reads its start.
         if name != "truncated.json" {
             assert!(
-                !matches!(detect(&input), Ok(Platform::Messenger | Platform::Instagram)),
+                !matches!(
+                    detect(&input),
+                    Ok(Platform::Messenger | Platform::Instagram)
+                ),
                 "{name} must not be detected as Messenger or Instagram"
             );
         }
