@@ -80,17 +80,22 @@ fn media_are_copied_into_a_bundle() {
 fn a_single_file_of_the_older_layout() {
     let imp = snapshot("message_1.json");
     let msgs = imp.messages();
-    assert_eq!(msgs.len(), 4);
+    assert_eq!(msgs.len(), 5);
+    // A photo given by its web address stays remote; the video is not in the export.
+    let photo = &msgs[0]["attachments"][0];
+    assert_eq!(photo["status"], "remote");
+    assert_eq!(photo["original_name"], "abc_n.jpg");
+    assert_eq!(msgs[0]["attachments"][1]["status"], "missing");
     // Share with only a link (a post), no content.
     assert_eq!(
-        msgs[0]["embeds"][0]["url"],
+        msgs[1]["embeds"][0]["url"],
         "https://www.instagram.com/p/XyZ/"
     );
-    assert!(msgs[0]["text"].is_null());
-    assert_eq!(msgs[1]["attachments"][0]["kind"], "audio");
-    assert_eq!(msgs[2]["call"]["duration_seconds"], 95.0);
+    assert!(msgs[1]["text"].is_null());
+    assert_eq!(msgs[2]["attachments"][0]["kind"], "audio");
+    assert_eq!(msgs[3]["call"]["duration_seconds"], 95.0);
     assert_eq!(
-        msgs[3]["deleted"]["placeholder"],
+        msgs[4]["deleted"]["placeholder"],
         "dee_photos unsent a message"
     );
     let input = Input::open(&common::fixtures("instagram").join("message_1.json")).unwrap();

@@ -290,6 +290,55 @@ fn a_file_already_in_chronological_order_keeps_it() {
 }
 
 #[test]
+fn several_threads_in_every_folder_kind() {
+    let imp = snapshot("several_threads");
+    let recs = imp.records();
+    let convs: Vec<&Value> = recs
+        .iter()
+        .filter(|r| r["type"] == "conversation")
+        .collect();
+    let ids: Vec<&str> = convs.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(convs.len(), 4);
+    // One slug in two folders: the second gets an id of its own.
+    assert!(ids.contains(&"fb-c-dup_eeee3333ff"));
+    assert!(ids.contains(&"fb-c-ann_aaaa1111bb"));
+    assert!(ids.contains(&"fb-c-zed_cccc2222dd"));
+    let platform_ids: Vec<&str> = convs
+        .iter()
+        .map(|c| c["platform_id"].as_str().unwrap())
+        .collect();
+    assert!(platform_ids.contains(&"archived_threads/dup_eeee3333ff"));
+    assert!(platform_ids.contains(&"filtered_threads/dup_eeee3333ff"));
+    // Message ids stay apart too, though the two messages share their millisecond.
+    let msgs = imp.messages();
+    let mut mids: Vec<&str> = msgs.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    mids.sort();
+    mids.dedup();
+    assert_eq!(mids.len(), msgs.len());
+    // The files of one thread disagree on is_still_participant: warned, the oldest kept.
+    assert!(
+        imp.report
+            .warnings
+            .iter()
+            .any(|g| g.code == "thread-files-disagree")
+    );
+    let ann = convs
+        .iter()
+        .find(|c| c["id"] == "fb-c-ann_aaaa1111bb")
+        .unwrap();
+    assert_eq!(
+        ann["extensions"]["com.facebook.messenger"]["is_still_participant"],
+        true
+    );
+    let inbox: Vec<&str> = msgs
+        .iter()
+        .filter(|m| m["conversation"] == "fb-c-ann_aaaa1111bb")
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(inbox, ["inbox oldest", "inbox newest"]);
+}
+
+#[test]
 fn the_same_input_gives_the_same_bytes() {
     for case in ["multi_file", "kinds.json", "mojibake.json"] {
         let a = common::import_fixture(FB, case);
