@@ -25,6 +25,13 @@
 //! UTF-8 as bytes. The repair is applied once, so a user who typed "Â°" (which Meta writes as
 //! `\u00c3\u0082\u00c2\u00b0`) gets "Â°" back.
 //!
+//! Threads: one conversation per thread folder, `thread_path` as its platform id; its files
+//! repeat the thread's keys, and the first file read (the oldest) describes it (a later file
+//! that disagrees is warned about). Keys that only restate defaults are dropped: `type:
+//! "Generic"`, `is_unsent: false`, and a `type` the record already shows (`Share` with its
+//! embed, `Call` with its call, `Subscribe`/`Unsubscribe` with their event); every other key is
+//! kept under the app's extension namespace.
+//!
 //! Identity: the export names people only by display name (`sender_name`, `actor`,
 //! `participants[].name`); accounts are derived from the name, so two people with the same name
 //! are one account, and one person renamed is two.
