@@ -126,6 +126,18 @@ fn form_of(head: &[u8]) -> Option<Form> {
         return None;
     }
     let text = String::from_utf8_lossy(head);
+    // A JSONL header line longer than the peek (a large `groupAvatar`): `_type` and `chatlab`
+    // on the cut first line.
+    let start = first.as_ptr() as usize - head.as_ptr() as usize;
+    if !head[start..].contains(&b'\n') {
+        let compact: String = String::from_utf8_lossy(first)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if compact.contains("\"_type\":\"header\"") && compact.contains("\"chatlab\":{") {
+            return Some(Form::Jsonl);
+        }
+    }
     let at = text.find("\"chatlab\"")?;
     let after = text[at + 9..].trim_start();
     let after = after.strip_prefix(':')?.trim_start();

@@ -314,3 +314,36 @@ fn a_folder_without_chatlab_files_is_refused() {
     };
     assert_eq!(err.exit_code(), 1);
 }
+
+#[test]
+fn a_jsonl_header_longer_than_detection_reads_is_still_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let avatar = format!("data:image/png;base64,{}", "A".repeat(100_000));
+    let text = format!(
+        "{{\"_type\":\"header\",\"chatlab\":{{\"version\":\"0.0.1\",\"exportedAt\":1703001600}},\"meta\":{{\"name\":\"Big\",\"platform\":\"qq\",\"type\":\"group\",\"groupAvatar\":\"{avatar}\"}}}}\n{{\"_type\":\"message\",\"sender\":\"1\",\"accountName\":\"A\",\"timestamp\":1703001600,\"type\":0,\"content\":\"hi\"}}\n"
+    );
+    let p = write(dir.path(), "big.jsonl", text.as_bytes());
+    let input = Input::open(&p).unwrap();
+    assert_eq!(detect(&input).unwrap(), CL);
+    let imp = common::import_as(&p, CL, "out.jsonl", ImportOptions::default()).unwrap();
+    assert_eq!(imp.report.messages, 1);
+}
+
+#[test]
+fn a_large_jsonl_file_streams() {
+    // 20,000 messages: read line by line, each written before the next is read.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "{\"_type\":\"header\",\"chatlab\":{\"version\":\"0.0.1\",\"exportedAt\":1703001600},\"meta\":{\"name\":\"Many\",\"platform\":\"qq\",\"type\":\"group\"}}\n",
+    );
+    for i in 0..20_000u64 {
+        text.push_str(&format!(
+            "{{\"_type\":\"message\",\"sender\":\"{}\",\"accountName\":\"A\",\"timestamp\":{},\"type\":0,\"content\":\"message {i}\"}}\n",
+            i % 7,
+            1703001600 + i / 3
+        ));
+    }
+    let p = write(dir.path(), "many.jsonl", text.as_bytes());
+    let imp = common::import_as(&p, CL, "out.jsonl", ImportOptions::default()).unwrap();
+    assert_eq!(imp.report.messages, 20_000);
+}
