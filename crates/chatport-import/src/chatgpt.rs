@@ -36,7 +36,8 @@
 //!   `execution_output` the text; `multimodal_text` its string parts as text, image and audio
 //!   asset pointers as attachments (copied when the export holds the `file-…` file, otherwise
 //!   `missing` naming the pointer), `audio_transcription` parts as text; `thoughts` the
-//!   thoughts' summaries and contents; `reasoning_recap`, `tether_quote`, `system_error` and
+//!   thoughts' summaries and contents; files listed in `metadata.attachments` (uploads) become
+//!   attachments too; `reasoning_recap`, `tether_quote`, `system_error` and
 //!   other types with a `text` their text. The content object of every type but plain text is
 //!   also kept whole under extensions, so unknown types lose nothing.
 //! - Hidden nodes (`metadata.is_visually_hidden_from_conversation`, the custom-instructions
@@ -845,6 +846,7 @@ fn conversation(ctx: &mut Ctx, raw: RawConversation, index: usize) -> Result<(),
             ext.insert("hidden".into(), json!(true));
         }
         content(ctx, msg.get("content"), &mut m, &mut ext, &pointer)?;
+        uploads(ctx, meta, &mut m, &pointer)?;
         // Every other key of the message, verbatim.
         for (k, v) in msg {
             match k.as_str() {
@@ -1028,6 +1030,82 @@ fn content(
     }
     if keep_raw {
         ext.insert("content".into(), c.clone());
+    }
+    Ok(())
+}
+
+/// Files the user uploaded, listed in `metadata.attachments` (`{id, name, size, mimeType}`):
+/// attachments, unless an asset pointer of the content named the same file already. The list
+/// itself stays in the message's extensions with the rest of the metadata.
+fn uploads(
+    ctx: &mut Ctx,
+    meta: Option<&Map<String, Value>>,
+    m: &mut Message,
+    pointer: &str,
+) -> Result<(), ImportError> {
+    let Some(list) = meta
+        .and_then(|md| md.get("attachments"))
+        .and_then(Value::as_array)
+    else {
+        return Ok(());
+    };
+    for (i, up) in list.iter().enumerate() {
+        let Some(id) = up
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        else {
+            continue;
+        };
+        let mime = up
+            .get("mimeType")
+            .or_else(|| up.get("mime_type"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let name = up.get("name").and_then(Value::as_str).map(str::to_owned);
+        let named = m.attachments.iter_mut().find(|a| {
+            a.extensions
+                .get(NS)
+                .and_then(|e| e.get("asset_pointer"))
+                .and_then(Value::as_str)
+                .is_some_and(|p| p.rsplit_once("://").map_or(p, |(_, r)| r) == id)
+        });
+        if let Some(a) = named {
+            // The pointer's file, with the name the user uploaded it under.
+            if name.is_some() {
+                a.original_name = name;
+            }
+            if a.mime_type.is_none() {
+                a.mime_type = mime;
+            }
+            continue;
+        }
+        let kind = match mime.as_deref() {
+            Some(t) if t.starts_with("image/") => AttachmentKind::Image,
+            Some(t) if t.starts_with("audio/") => AttachmentKind::Audio,
+            Some(t) if t.starts_with("video/") => AttachmentKind::Video,
+            _ => AttachmentKind::File,
+        };
+        let mut a = match ctx.assets.get(id).cloned() {
+            Some(entry) => ctx.sink.attach_entry(ctx.input, &entry, kind)?,
+            None => {
+                ctx.sink.warn(
+                    "media-not-in-export",
+                    "a file the conversation points to is not in the export; kept as a missing attachment",
+                    format!("{}#{pointer}/message/metadata/attachments/{i}", ctx.shown),
+                );
+                Attachment::missing(kind, Some(format!("not in the export: {id}")))
+            }
+        };
+        if name.is_some() {
+            a.original_name = name;
+        }
+        a.mime_type = mime;
+        a.width = up.get("width").and_then(Value::as_u64);
+        a.height = up.get("height").and_then(Value::as_u64);
+        a.extensions
+            .insert(NS.into(), json!({ "uploaded": true, "id": id }));
+        m.attachments.push(a);
     }
     Ok(())
 }

@@ -189,7 +189,13 @@ fn export_folder_copies_media_and_reads_user_json() {
     assert_eq!(p["attachments"][0]["status"], "present");
     let rel = p["attachments"][0]["path"].as_str().unwrap();
     assert!(imp.out.join(rel).is_file(), "{rel} copied");
+    assert_eq!(p["attachments"][0]["original_name"], "square.png");
+    assert_eq!(p["attachments"][0]["mime_type"], "image/png");
     assert_eq!(p["attachments"][1]["status"], "missing");
+    // An upload listed in metadata.attachments and absent from the content.
+    assert_eq!(p["attachments"][2]["kind"], "file");
+    assert_eq!(p["attachments"][2]["original_name"], "numbers.csv");
+    assert_eq!(p["attachments"].as_array().unwrap().len(), 3);
     let recs = imp.records();
     let user = recs.iter().find(|r| r["id"] == "gpt-u-user").unwrap();
     assert_eq!(user["email"], "ann@example.org");
