@@ -774,6 +774,16 @@ fn conversation(ctx: &mut Ctx, raw: RawConversation, index: usize) -> Result<(),
     for (i, place) in order {
         let (key, node) = &nodes[i];
         let pointer = format!("/{index}/mapping/{}", pointer_token(key));
+        if !node.is_object() {
+            // Not a node at all: it may have been a message, so it counts as one, skipped.
+            ctx.sink.source_message();
+            ctx.sink.skip(
+                "malformed-node",
+                "a mapping entry that is not a node object",
+                format!("{}#{pointer}", ctx.shown),
+            );
+            continue;
+        }
         let msg = match node.get("message") {
             None | Some(Value::Null) => continue,
             Some(Value::Object(m)) => m,

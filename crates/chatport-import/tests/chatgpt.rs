@@ -177,6 +177,15 @@ fn minimal_files_are_read_leniently() {
     assert!(msgs[1].get("time").is_none());
     // Conversations without ids get derived ones, and differ.
     assert_ne!(msgs[0]["conversation"], msgs[2]["conversation"]);
+    // Malformed nodes are counted and skipped with a reason, not dropped silently.
+    assert_eq!(imp.report.source_messages, 5);
+    assert_eq!(imp.report.skipped_total(), 2);
+    assert!(
+        imp.report
+            .skipped
+            .iter()
+            .all(|s| s.code == "malformed-node")
+    );
 }
 
 #[test]
