@@ -1,0 +1,258 @@
+//! The WeChat exporters' importer: WeChatMsg/MemoTrace CSV and TXT, WeFlow JSON.
+//!
+//! No real export of these tools is public (see /work/shared/corpus/wechat/PROVENANCE.md), so
+//! the fixtures are handwritten from the exporters' own sources as the research notes
+//! (research/messenger-text-formats.md §3) read them: the CSV as LC044/WeChatMsg's
+//! `exporter_csv.py` writes it (Python `csv.writer`, `utf-8-sig`, CRLF, the 12 columns, in 1:1
+//! chats the sender columns synthesised from the user and the contact), the TXT as its
+//! `exporter_txt.py` writes it (including the 12-space link-card block), and WeFlow's JSON as
+//! ChatLab's WeFlow parser reads it (`weflow`, `session`, `avatars`, `messages` with `isSend`,
+//! `localType` and Chinese `type` labels). The XML in the content column follows WeChat's
+//! message XML as public parsers of the database read it.
+
+mod common;
+
+use chatport_import::{ImportOptions, Input, Platform, detect};
+use serde_json::Value;
+use std::path::Path;
+
+const P: Platform = Platform::WeChat;
+
+fn fixture(case: &str) -> common::Imported {
+    common::import_fixture(P, case)
+}
+
+fn message<'a>(msgs: &'a [Value], platform_id: &str) -> &'a Value {
+    msgs.iter()
+        .find(|m| m["platform_id"] == platform_id)
+        .unwrap_or_else(|| panic!("no message {platform_id}"))
+}
+
+fn records(imp: &common::Imported, kind: &str) -> Vec<Value> {
+    imp.records()
+        .into_iter()
+        .filter(|r| r["type"] == kind)
+        .collect()
+}
+
+#[test]
+fn csv_direct_chat_with_bom_quotes_and_media() {
+    let imp = fixture("csv_direct");
+    let msgs = imp.messages();
+    assert_eq!(msgs.len(), 6);
+    let conv = &records(&imp, "conversation")[0];
+    assert_eq!(conv["id"], "wx-c-wxid_zhang3");
+    assert_eq!(conv["kind"], "direct");
+    assert_eq!(conv["title"], "张三");
+    let first = message(&msgs, "101");
+    assert_eq!(first["id"], "wx-m-wxid_zhang3-101");
+    assert_eq!(first["time"]["at"], "2021-08-13T14:11:18Z");
+    assert_eq!(first["time"]["original"], "2021-08-13 22:11:18");
+    assert_eq!(first["sender"], "wx-u-wxid_zhang3");
+    assert_eq!(first["sender_name"], "张三");
+    assert_eq!(
+        message(&msgs, "102")["text"],
+        "Hello, Zhang San, \"quoted\" and a comma"
+    );
+    assert_eq!(
+        message(&msgs, "103")["text"],
+        "第一行\n第二行\n\n2021-08-13 22:12:40 not a header"
+    );
+    // The empty Status column is not kept; a filled one is.
+    assert!(
+        first["extensions"]["com.tencent.wechat"]
+            .get("Status")
+            .is_none()
+    );
+    assert_eq!(
+        message(&msgs, "106")["extensions"]["com.tencent.wechat"]["Status"],
+        "2"
+    );
+    // Media by relative path: .jsonl output does not copy.
+    assert_eq!(message(&msgs, "104")["attachments"][0]["kind"], "image");
+    let me = records(&imp, "account")
+        .into_iter()
+        .find(|a| a["id"] == "wx-u-wxid_me0001")
+        .unwrap();
+    assert_eq!(me["is_self"], true);
+    assert_eq!(me["display_name"], "Me Myself");
+    assert_eq!(me["other_names"][0], "我的备注");
+    insta::assert_snapshot!("csv_direct", common::snapshot_text(&imp.archive));
+}
+
+#[test]
+fn csv_bundle_copies_media_relative_to_the_csv() {
+    let path = common::fixtures("wechat").join("csv_direct");
+    let imp = common::import_as(&path, P, "bundle", ImportOptions::default()).unwrap();
+    let msgs = imp.messages();
+    let img = &message(&msgs, "104")["attachments"][0];
+    assert_eq!(img["status"], "present");
+    let copied = imp.out.join(img["path"].as_str().unwrap());
+    assert!(copied.is_file(), "{} copied", copied.display());
+    let voice = &message(&msgs, "106")["attachments"][0];
+    assert_eq!(voice["kind"], "voice");
+    assert_eq!(voice["status"], "present");
+    // A path the CSV names but the folder lacks (written with backslashes).
+    let gone = &message(&msgs, "105")["attachments"][0];
+    assert_eq!(gone["status"], "missing");
+    assert_eq!(gone["original_name"], "gone.jpg");
+    assert_eq!(imp.report.warning_count("media-not-in-export"), 1);
+}
+
+#[test]
+fn csv_group_senders_system_lines_and_revokes() {
+    let imp = fixture("csv_group");
+    let msgs = imp.messages();
+    assert_eq!(msgs.len(), 10);
+    let conv = &records(&imp, "conversation")[0];
+    assert_eq!(conv["id"], "wx-c-12345678@chatroom");
+    assert_eq!(conv["kind"], "group");
+    assert_eq!(conv["title"], "周末爬山群");
+    let ev = |id: &str| message(&msgs, id)["event"].clone();
+    assert_eq!(ev("1")["kind"], "added");
+    assert_eq!(
+        ev("1")["target_names"],
+        serde_json::json!(["Alice", "王五"])
+    );
+    assert!(message(&msgs, "1").get("sender").is_none());
+    assert_eq!(message(&msgs, "3")["sender"], "wx-u-wxid_lisi");
+    assert_eq!(message(&msgs, "3")["sender_name"], "老李");
+    // Revokes: mine (CDATA with the re-edit link), another's line, another's sysmsg XML.
+    let mine = message(&msgs, "5");
+    assert_eq!(mine["deleted"]["placeholder"], "你撤回了一条消息");
+    assert_eq!(mine["sender"], "wx-u-wxid_me0001");
+    assert!(
+        mine["extensions"]["com.tencent.wechat"]["StrContent"]
+            .as_str()
+            .unwrap()
+            .contains("revoke_edit_click")
+    );
+    assert_eq!(
+        message(&msgs, "6")["deleted"]["placeholder"],
+        "\"老李\" 撤回了一条消息"
+    );
+    assert_eq!(
+        message(&msgs, "7")["deleted"]["placeholder"],
+        "\"Alice\" 撤回了一条消息"
+    );
+    assert_eq!(ev("8")["kind"], "renamed");
+    assert_eq!(ev("8")["new_value"], "周末爬山群");
+    assert_eq!(ev("9")["platform_kind"], "sysmsg:pat");
+    // A renamed member keeps one account with both names.
+    let li = records(&imp, "account")
+        .into_iter()
+        .find(|a| a["id"] == "wx-u-wxid_lisi")
+        .unwrap();
+    assert_eq!(li["display_name"], "Li Si");
+    assert!(
+        li["other_names"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("Li Si the Second"))
+    );
+    insta::assert_snapshot!("csv_group", common::snapshot_text(&imp.archive));
+}
+
+#[test]
+fn csv_xml_content_maps_cards_quotes_and_media() {
+    let imp = fixture("csv_xml_content");
+    let msgs = imp.messages();
+    assert_eq!(msgs.len(), 18);
+    let link = &message(&msgs, "201")["embeds"][0];
+    assert_eq!(link["title"], "Rust 1.80 发布");
+    assert_eq!(link["description"], "What's new, in short");
+    assert_eq!(
+        link["url"],
+        "https://blog.rust-lang.org/2024/07/25/Rust-1.80.0.html?a=1&b=2"
+    );
+    assert_eq!(link["site_name"], "Rust Blog");
+    let file = &message(&msgs, "202")["attachments"][0];
+    assert_eq!(file["kind"], "file");
+    assert_eq!(file["original_name"], "报价单 v2.xlsx");
+    let q = message(&msgs, "203");
+    assert_eq!(q["text"], "好的，就这么定了");
+    assert_eq!(q["reply_to"]["quote"], "周六八点，老地方");
+    assert_eq!(q["reply_to"]["sender_name"], "张三");
+    assert_eq!(
+        q["extensions"]["com.tencent.wechat"]["refermsg"]["svrid"],
+        "7788990011223344556"
+    );
+    assert_eq!(message(&msgs, "204")["reply_to"]["quote"], "旅行攻略");
+    assert!(
+        message(&msgs, "205")["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("群聊的聊天记录\n")
+    );
+    let t = &message(&msgs, "206")["event"];
+    assert_eq!(t["platform_kind"], "appmsg:transfer");
+    assert!(t["text"].as_str().unwrap().contains("￥0.01"));
+    assert_eq!(
+        message(&msgs, "207")["event"]["platform_kind"],
+        "appmsg:red_packet"
+    );
+    let loc = &message(&msgs, "208")["location"];
+    assert_eq!(loc["latitude"], 39.908823);
+    assert_eq!(loc["name"], "天安门广场");
+    assert_eq!(message(&msgs, "209")["contact"]["name"], "王五");
+    assert_eq!(
+        message(&msgs, "210")["attachments"][0]["duration_seconds"],
+        3.2
+    );
+    assert_eq!(
+        message(&msgs, "211")["attachments"][0]["duration_seconds"],
+        12.0
+    );
+    assert_eq!(message(&msgs, "212")["attachments"][0]["status"], "remote");
+    assert_eq!(message(&msgs, "213")["attachments"][0]["size"], 204800);
+    assert_eq!(message(&msgs, "214")["call"]["duration_seconds"], 65.0);
+    assert_eq!(message(&msgs, "215")["call"]["outcome"], "declined");
+    // Unknown type: kept whole.
+    let unk = message(&msgs, "217");
+    assert_eq!(unk["extensions"]["com.tencent.wechat"]["Type"], "9999");
+    assert!(
+        unk["extensions"]["com.tencent.wechat"]["StrContent"]
+            .as_str()
+            .unwrap()
+            .contains("newthing")
+    );
+    assert_eq!(imp.report.warning_count("wechat-unknown-type"), 1);
+    assert_eq!(imp.report.warning_count("wechat-card-not-exported"), 1);
+    assert_eq!(message(&msgs, "218")["event"]["kind"], "other");
+    insta::assert_snapshot!("csv_xml_content", common::snapshot_text(&imp.archive));
+}
+
+#[test]
+fn csv_create_time_wins_over_str_time() {
+    let imp = fixture("csv_time_zones");
+    let msgs = imp.messages();
+    let ny = message(&msgs, "301");
+    assert_eq!(ny["time"]["at"], "2021-08-13T14:11:18Z");
+    assert_eq!(ny["time"]["original"], "2021-08-13 10:11:18");
+    // 17 minutes off a whole offset: a warning, CreateTime still used.
+    assert_eq!(message(&msgs, "302")["time"]["at"], "2021-08-13T14:11:40Z");
+    assert_eq!(imp.report.warning_count("wechat-time-disagreement"), 1);
+    // No CreateTime: StrTime as a local time.
+    assert_eq!(message(&msgs, "303")["time"]["kind"], "local");
+    assert_eq!(imp.report.warning_count("wechat-no-create-time"), 1);
+    let header = &imp.records()[0];
+    assert_eq!(
+        header["sources"][0]["extensions"]["com.tencent.wechat"]["strtime_offsets"],
+        serde_json::json!(["-04:00", "+05:30"])
+    );
+    insta::assert_snapshot!("csv_time_zones", common::snapshot_text(&imp.archive));
+}
+
+#[test]
+fn csv_repeated_local_id_gets_a_suffix() {
+    let imp = fixture("csv_duplicate_ids");
+    let msgs = imp.messages();
+    let first = msgs[0]["id"].as_str().unwrap();
+    assert!(
+        first.starts_with("wx-m-h") && first.ends_with("-7"),
+        "{first}"
+    );
+    assert_eq!(msgs[1]["id"], format!("{first}-2"));
+    assert_eq!(imp.report.warning_count("wechat-duplicate-local-id"), 1);
+    insta::assert_snapshot!("csv_duplicate_ids", common::snapshot_text(&imp.archive));
+}
