@@ -256,3 +256,91 @@ fn csv_repeated_local_id_gets_a_suffix() {
     assert_eq!(imp.report.warning_count("wechat-duplicate-local-id"), 1);
     insta::assert_snapshot!("csv_duplicate_ids", common::snapshot_text(&imp.archive));
 }
+
+#[test]
+fn txt_bodies_system_lines_and_same_second_messages() {
+    let imp = fixture("txt_basic.txt");
+    let msgs = imp.messages();
+    assert_eq!(msgs.len(), 7);
+    assert_eq!(msgs[0]["time"]["kind"], "local");
+    assert_eq!(msgs[0]["time"]["at"], "2021-08-13T22:11:18");
+    assert_eq!(msgs[0]["sender_name"], "张三");
+    // A blank line and a date-like line inside a body.
+    assert_eq!(
+        msgs[2]["text"],
+        "第一段\n\n第二段，在空行之后\n2021-08-13 22:12:41 像表头的一行"
+    );
+    // System lines: no sender.
+    assert_eq!(msgs[3]["deleted"]["placeholder"], "你撤回了一条消息");
+    assert!(msgs[3].get("sender").is_none());
+    assert_eq!(
+        msgs[4]["event"]["text"],
+        "你已添加了张三，现在可以开始聊天了。"
+    );
+    // Two identical lines in one second: two messages, two ids.
+    assert_ne!(msgs[5]["id"], msgs[6]["id"]);
+    // Two names, and the file does not say which is the user's: a 1:1 chat or a group.
+    assert_eq!(records(&imp, "conversation")[0]["kind"], "unknown");
+    insta::assert_snapshot!("txt_basic", common::snapshot_text(&imp.archive));
+}
+
+#[test]
+fn txt_placeholders_quotes_and_indented_link_cards() {
+    let imp = fixture("txt_cards.txt");
+    let msgs = imp.messages();
+    assert_eq!(msgs.len(), 10);
+    let kinds: Vec<&str> = msgs[..5]
+        .iter()
+        .map(|m| m["attachments"][0]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["image", "voice", "video", "sticker", "file"]);
+    assert_eq!(msgs[5]["text"], "[音乐分享]");
+    assert_eq!(msgs[6]["text"], "好的，就这么定了");
+    assert_eq!(msgs[6]["reply_to"]["sender_name"], "张三");
+    assert_eq!(msgs[6]["reply_to"]["quote"], "周六八点，老地方");
+    assert_eq!(msgs[7]["text"], "这是什么？");
+    assert_eq!(
+        msgs[7]["extensions"]["com.tencent.wechat"]["quote_unknown"],
+        true
+    );
+    let card = &msgs[8]["embeds"][0];
+    assert_eq!(card["title"], "Rust 1.80 发布");
+    assert_eq!(card["description"], "What's new\nin short");
+    assert_eq!(
+        card["url"],
+        "https://blog.rust-lang.org/2024/07/25/Rust-1.80.0.html"
+    );
+    assert_eq!(card["site_name"], "Rust Blog");
+    // Python's None where the card had nothing: no fields, the block kept.
+    assert!(msgs[9]["embeds"][0].get("url").is_none());
+    insta::assert_snapshot!("txt_cards", common::snapshot_text(&imp.archive));
+}
+
+#[test]
+fn txt_group_names_with_spaces_and_system_lines() {
+    let imp = fixture("txt_group.txt");
+    let msgs = imp.messages();
+    assert_eq!(msgs.len(), 6);
+    assert_eq!(msgs[0]["event"]["kind"], "added");
+    assert_eq!(msgs[2]["sender_name"], "老 李");
+    assert_eq!(
+        msgs[4]["deleted"]["placeholder"],
+        "\"老 李\" 撤回了一条消息"
+    );
+    assert_eq!(msgs[5]["event"]["kind"], "renamed");
+    assert_eq!(records(&imp, "conversation")[0]["kind"], "group");
+    // --me names the user, whom the TXT does not mark.
+    let path = common::fixtures("wechat").join("txt_group.txt");
+    let opts = ImportOptions {
+        me: Some("Me Myself".into()),
+        ..ImportOptions::default()
+    };
+    let me = common::import_as(&path, P, "out.jsonl", opts).unwrap();
+    let selves: Vec<Value> = records(&me, "account")
+        .into_iter()
+        .filter(|a| a["is_self"] == true)
+        .collect();
+    assert_eq!(selves.len(), 1);
+    assert_eq!(selves[0]["display_name"], "Me Myself");
+    insta::assert_snapshot!("txt_group", common::snapshot_text(&imp.archive));
+}

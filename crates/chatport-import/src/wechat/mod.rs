@@ -230,6 +230,8 @@ struct Chat {
     members: BTreeMap<String, bool>,
     /// The chat is known to be a group (its id ends in `@chatroom`, or WeFlow said so).
     group: Option<bool>,
+    /// The format marks the user's own messages (CSV, WeFlow; the TXT does not).
+    pub(super) marks_self: bool,
 }
 
 impl Chat {
@@ -286,6 +288,7 @@ impl Chat {
             ordinal: 0,
             members: BTreeMap::new(),
             group: group.filter(|g| *g),
+            marks_self: true,
         })
     }
 
@@ -365,8 +368,9 @@ impl Chat {
         let kind = match (self.group.or(weflow_group), others) {
             (Some(true), _) => ConversationKind::Group,
             (Some(false), _) => ConversationKind::Direct,
-            (None, n) if n >= 2 => ConversationKind::Group,
-            (None, 1) if self.members.len() <= 2 => ConversationKind::Direct,
+            // Without the user marked, two names may be a 1:1 chat or a group where two spoke.
+            (None, n) if n >= 3 || (n == 2 && self.marks_self) => ConversationKind::Group,
+            (None, 1) if self.marks_self && self.members.len() <= 2 => ConversationKind::Direct,
             _ => ConversationKind::Unknown,
         };
         if let Some(c) = sink.conversation_mut(&self.conv) {
