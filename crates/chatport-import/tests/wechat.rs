@@ -344,3 +344,291 @@ fn txt_group_names_with_spaces_and_system_lines() {
     assert_eq!(selves[0]["display_name"], "Me Myself");
     insta::assert_snapshot!("txt_group", common::snapshot_text(&imp.archive));
 }
+
+#[test]
+fn weflow_group_labels_is_send_and_system_messages() {
+    let imp = fixture("weflow_group.json");
+    let msgs = imp.messages();
+    assert_eq!(msgs.len(), 9);
+    let conv = &records(&imp, "conversation")[0];
+    assert_eq!(conv["id"], "wx-c-12345678@chatroom");
+    assert_eq!(conv["kind"], "group");
+    assert_eq!(conv["title"], "周末爬山群");
+    assert_eq!(conv["extensions"]["com.tencent.wechat"]["messageCount"], 9);
+    let header = &imp.records()[0];
+    assert_eq!(header["sources"][0]["exporter"], "WeFlow");
+    assert_eq!(header["sources"][0]["exporter_version"], "1.2.0");
+    assert_eq!(
+        header["sources"][0]["exported"]["at"],
+        "2023-11-16T02:00:00Z"
+    );
+    // isSend null: a system message, no sender.
+    assert_eq!(msgs[0]["event"]["kind"], "added");
+    assert!(msgs[0].get("sender").is_none());
+    assert_eq!(msgs[1]["text"], "大家好，\n周六见");
+    assert_eq!(msgs[1]["time"]["at"], "2023-11-14T22:13:30Z");
+    assert_eq!(msgs[1]["time"]["original"], "2023-11-15 06:13:30");
+    // isSend 1: the user's own account.
+    assert_eq!(msgs[2]["attachments"][0]["kind"], "image");
+    assert_eq!(
+        msgs[2]["extensions"]["com.tencent.wechat"]["content"],
+        "[图片]"
+    );
+    let me = records(&imp, "account")
+        .into_iter()
+        .find(|a| a["id"] == "wx-u-wxid_me0001")
+        .unwrap();
+    assert_eq!(me["is_self"], true);
+    assert_eq!(msgs[3]["text"], "好的");
+    assert_eq!(msgs[4]["text"], "[链接] Rust 1.80 发布");
+    assert_eq!(msgs[5]["deleted"]["placeholder"], "你撤回了一条消息");
+    assert_eq!(
+        msgs[6]["extensions"]["com.tencent.wechat"]["type"],
+        "转账卡片"
+    );
+    assert_eq!(msgs[6]["event"]["platform_kind"], "appmsg:transfer");
+    assert_eq!(msgs[6]["event"]["text"], "[转账]");
+    // An unknown label: localType, content and extra keys kept.
+    let unk = &msgs[7]["extensions"]["com.tencent.wechat"];
+    assert_eq!(unk["type"], "未知类型(99)");
+    assert_eq!(unk["localType"], 99);
+    assert_eq!(unk["extraKey"]["a"], 1);
+    // formattedTime an hour off the others' offset is still a whole offset: no warning.
+    assert_eq!(imp.report.warning_count("wechat-time-disagreement"), 0);
+    assert_eq!(imp.report.warning_count("wechat-avatars-not-kept"), 1);
+    insta::assert_snapshot!("weflow_group", common::snapshot_text(&imp.archive));
+}
+
+#[test]
+fn weflow_direct_chat() {
+    let imp = fixture("weflow_direct.json");
+    let msgs = imp.messages();
+    assert_eq!(msgs.len(), 2);
+    let conv = &records(&imp, "conversation")[0];
+    assert_eq!(conv["kind"], "direct");
+    assert_eq!(conv["id"], "wx-c-wxid_zhang3");
+    assert_eq!(msgs[0]["id"], "wx-m-wxid_zhang3-101");
+    insta::assert_snapshot!("weflow_direct", common::snapshot_text(&imp.archive));
+}
+
+#[test]
+fn zip_of_an_export_folder_imports_like_the_folder() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let zpath = dir.path().join("export.zip");
+    let src = common::fixtures("wechat").join("csv_direct");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&zpath).unwrap());
+    fn add(z: &mut zip::ZipWriter<std::fs::File>, root: &Path, rel: &str) {
+        let p = root.join(rel);
+        if p.is_dir() {
+            let mut names: Vec<String> = std::fs::read_dir(&p)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            names.sort();
+            for n in names {
+                let r = if rel.is_empty() {
+                    n
+                } else {
+                    format!("{rel}/{n}")
+                };
+                add(z, root, &r);
+            }
+        } else {
+            z.start_file(rel, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            z.write_all(&std::fs::read(&p).unwrap()).unwrap();
+        }
+    }
+    add(&mut z, &src, "");
+    z.finish().unwrap();
+    let zipped = common::import_as(&zpath, P, "bundle", ImportOptions::default()).unwrap();
+    let folder = common::import_as(&src, P, "bundle", ImportOptions::default()).unwrap();
+    assert_eq!(zipped.archive, folder.archive);
+    assert_eq!(
+        message(&zipped.messages(), "104")["attachments"][0]["status"],
+        "present"
+    );
+}
+
+#[test]
+fn a_txt_beside_its_csv_is_not_read_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let chat = dir.path().join("张三(wxid_zhang3)");
+    std::fs::create_dir(&chat).unwrap();
+    let csv = common::fixtures("wechat").join("csv_direct/张三(wxid_zhang3)/张三_utf8.csv");
+    std::fs::copy(&csv, chat.join("张三_utf8.csv")).unwrap();
+    std::fs::copy(
+        common::fixtures("wechat").join("txt_basic.txt"),
+        chat.join("张三.txt"),
+    )
+    .unwrap();
+    let imp = common::import_as(dir.path(), P, "out.jsonl", ImportOptions::default()).unwrap();
+    assert_eq!(imp.report.messages, 6);
+    assert_eq!(imp.report.warning_count("wechat-txt-beside-csv"), 1);
+    assert_eq!(detect(&Input::open(dir.path()).unwrap()).unwrap(), P);
+}
+
+#[test]
+fn same_input_gives_identical_bytes() {
+    for case in [
+        "csv_direct",
+        "csv_group",
+        "csv_xml_content",
+        "txt_basic.txt",
+        "txt_cards.txt",
+        "weflow_group.json",
+    ] {
+        let a = fixture(case);
+        let b = fixture(case);
+        assert_eq!(a.archive, b.archive, "{case}");
+    }
+}
+
+fn bad(name: &str, bytes: &[u8]) -> chatport_import::ImportError {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    match common::import_as(&p, P, "out.jsonl", ImportOptions::default()) {
+        Ok(_) => panic!("{name} imported"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn bad_inputs_fail_with_a_location() {
+    let csv = std::fs::read(
+        common::fixtures("wechat")
+            .join("csv_group/周末爬山群(12345678@chatroom)/周末爬山群_utf8.csv"),
+    )
+    .unwrap();
+    let json = std::fs::read(common::fixtures("wechat").join("weflow_group.json")).unwrap();
+    let txt = std::fs::read(common::fixtures("wechat").join("txt_basic.txt")).unwrap();
+    // Cut inside a multi-byte character of the TXT's first body line.
+    let txt_cut = {
+        let at = txt.iter().position(|&b| b == b'\n').unwrap() + 2;
+        let mut v = txt[..at].to_vec();
+        v.extend_from_slice(b"\n\n");
+        v
+    };
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        // Cut inside a row: fewer fields than the header.
+        (
+            "cut_utf8.csv",
+            csv[..csv.len() - 60].to_vec(),
+            "cut_utf8.csv:11:1",
+        ),
+        (
+            "cut_row_utf8.csv",
+            csv[..csv.len() - 30].to_vec(),
+            "cut_row_utf8.csv:11:1",
+        ),
+        ("cut.json", json[..json.len() / 2].to_vec(), "cut.json:"),
+        ("cut.txt", txt_cut, "cut.txt:2:1"),
+        ("empty.csv", Vec::new(), "empty.csv:1:1"),
+        (
+            "garbage.csv",
+            vec![0xff, 0x00, 0x13, 0x37, 0xfe, 0x80],
+            "garbage.csv:1:1",
+        ),
+        (
+            "header_only_bad.csv",
+            b"localId,Type,CreateTime,StrContent\n1,1,\xff\xfe,x\n".to_vec(),
+            "header_only_bad.csv:2:1",
+        ),
+        (
+            "chat.txt",
+            b"12/31/24, 10:00 - Ann: hi\n".to_vec(),
+            "chat.txt:1:1",
+        ),
+        (
+            "result.json",
+            br#"{"name": "Ann", "type": "personal_chat", "id": 1, "messages": []}"#.to_vec(),
+            "result.json:1:1",
+        ),
+        (
+            "no_messages.json",
+            br#"{"weflow": {"version": "1"}, "session": {}}"#.to_vec(),
+            "no_messages.json#/messages",
+        ),
+    ];
+    for (name, bytes, want) in cases {
+        let e = bad(name, &bytes);
+        assert_eq!(e.exit_code(), 1, "{name}: {e}");
+        let shown = e.to_string();
+        assert!(shown.contains(want), "{name}: {shown}");
+    }
+}
+
+#[test]
+fn sniff_claims_the_exporters_files_only() {
+    let fx = common::fixtures("wechat");
+    for case in [
+        "csv_direct",
+        "csv_xml_content/张三_utf8.csv",
+        "txt_basic.txt",
+        "txt_group.txt",
+        "weflow_direct.json",
+    ] {
+        let input = Input::open(&fx.join(case)).unwrap();
+        assert_eq!(detect(&input).unwrap(), P, "{case}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let others: [(&str, &[u8]); 7] = [
+        ("chat.txt", b"12/31/24, 10:00 - Ann: hi\n"),
+        (
+            "ymd.txt",
+            b"2024-12-31 10:00:00 - Ann: hi\n2024-12-31 10:01:00 - Bob: yo\n",
+        ),
+        (
+            "bracket.txt",
+            b"[2024-12-31 10:00:00] Ann: hi\n[2024-12-31 10:01:00] Bob: yo\n",
+        ),
+        // Consecutive date lines without blank lines between them: a log, not the TXT export.
+        (
+            "log.txt",
+            b"2024-12-31 10:00:00 started\n2024-12-31 10:00:01 running\n2024-12-31 10:00:02 done\n",
+        ),
+        (
+            "result.json",
+            br#"{"name": "weflow", "type": "personal_chat", "id": 1, "messages": []}"#,
+        ),
+        ("data.csv", b"id,name,value\n1,a,2\n"),
+        ("notes.md", b"# WeChat\nlocalId,TalkerId,Type\n"),
+    ];
+    for (name, bytes) in others {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let input = Input::open(&p).unwrap();
+        assert!(
+            detect(&input).map_or(true, |p| p != P),
+            "wechat claimed {name}"
+        );
+    }
+}
+
+#[test]
+fn corpus_holds_notes_only_and_none_is_claimed() {
+    let Some(dir) = common::corpus("wechat") else {
+        return;
+    };
+    // No public export of these tools exists (PROVENANCE.md); whatever is there must either be
+    // a notes file nobody claims, or an export that imports with every message accounted for.
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for f in &files {
+        let input = Input::open(f).unwrap();
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".md") {
+            assert!(detect(&input).map_or(true, |p| p != P), "{name} claimed");
+            continue;
+        }
+        let imp = common::import_as(f, P, "out.jsonl", ImportOptions::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(imp.report.messages > 0, "{name}");
+    }
+}

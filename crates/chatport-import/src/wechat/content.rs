@@ -43,10 +43,10 @@ pub(crate) fn revoke_placeholder(content: &str) -> Option<String> {
     // `<![CDATA[你撤回了一条消息 <a href="weixin://revoke_edit_click">重新编辑</a>]]>`: the
     // link is a button, not part of what the conversation showed.
     let mut s = t.to_owned();
-    if let Some(i) = s.find("<a ") {
-        if let Some(j) = s[i..].find("</a>") {
-            s.replace_range(i..i + j + 4, "");
-        }
+    if let Some(i) = s.find("<a ")
+        && let Some(j) = s[i..].find("</a>")
+    {
+        s.replace_range(i..i + j + 4, "");
     }
     let s = xml::strip_tags(&s).trim().to_owned();
     Some(s)
@@ -258,6 +258,18 @@ fn app_message(
         // compressed column the exporter did not write).
         match sub {
             6 => m.attachments.push(media(AttachmentKind::File, sink)?),
+            2000 | 2001 => {
+                let kind = if sub == 2000 {
+                    "transfer"
+                } else {
+                    "red_packet"
+                };
+                m.event = Some(Box::new(Event {
+                    platform_kind: Some(format!("appmsg:{kind}")),
+                    text: Some(content.to_owned()).filter(|s| !s.is_empty()),
+                    ..Event::new(EventKind::Other)
+                }));
+            }
             _ if !content.is_empty() => m.text = Some(content.to_owned()),
             _ => {}
         }

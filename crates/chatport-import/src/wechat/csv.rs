@@ -86,11 +86,10 @@ impl Columns {
     }
 }
 
-fn csv_error(shown: &str, e: &csv::Error) -> ImportError {
-    let loc = match e.position() {
-        Some(p) => format!("{shown}:{}:1", p.line()),
-        None => format!("{shown}:1:1"),
-    };
+/// An error of the record expected to start at `line`.
+fn csv_error(shown: &str, line: u64, e: &csv::Error) -> ImportError {
+    let line = e.position().map_or(line, |p| p.line().max(line));
+    let loc = format!("{shown}:{line}:1");
     let msg = match e.kind() {
         csv::ErrorKind::Utf8 { .. } => "not UTF-8 text: not a WeChatMsg/MemoTrace CSV".to_owned(),
         _ => format!("not a readable CSV: {e}"),
@@ -140,7 +139,7 @@ pub(super) fn import_file(
             .buffer_capacity(256 << 10)
             .from_reader(r);
         let mut rec = csv::StringRecord::new();
-        if !rd.read_record(&mut rec).map_err(|e| csv_error(&shown, &e))? {
+        if !rd.read_record(&mut rec).map_err(|e| csv_error(&shown, 1, &e))? {
             return Err(ImportError::invalid(
                 format!("{shown}:1:1"),
                 "empty file: not a WeChatMsg/MemoTrace CSV",
@@ -157,9 +156,19 @@ pub(super) fn import_file(
         }
         let mut chat = Chat::start(input, name, None, None, sink)?;
         let base = folder_of(name);
-        while rd.read_record(&mut rec).map_err(|e| csv_error(&shown, &e))? {
-            // The csv crate counts the line before the record's: the header is line 1.
-            let line = rec.position().map_or(0, |p| p.line() + 1);
+        // Line numbers are counted here: the csv crate places a CRLF row's start on the line
+        // before (at the LF of the previous row's end). Its count catches up across blank
+        // lines, which it skips.
+        let newlines = |r: &csv::StringRecord| -> u64 {
+            r.iter().map(|f| memchr::memchr_iter(b'\n', f.as_bytes()).count() as u64).sum()
+        };
+        let mut next_line = 2 + newlines(&rec);
+        while rd
+            .read_record(&mut rec)
+            .map_err(|e| csv_error(&shown, next_line, &e))?
+        {
+            let line = rec.position().map_or(next_line, |p| p.line().max(next_line));
+            next_line = line + 1 + newlines(&rec);
             let loc = format!("{shown}:{line}");
             if rec.len() == 1 && rec.get(0).is_some_and(str::is_empty) {
                 continue; // a blank line
@@ -294,6 +303,7 @@ fn row(
     let shown = [
         m.text.as_deref(),
         m.event.as_ref().and_then(|e| e.text.as_deref()),
+        m.deleted.as_ref().and_then(|d| d.placeholder.as_deref()),
     ];
     if !body.is_empty() && !shown.contains(&Some(body)) {
         ext.insert("StrContent".into(), Value::String(body.to_owned()));

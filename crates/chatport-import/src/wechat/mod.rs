@@ -158,7 +158,7 @@ pub(crate) fn import(
         match kind {
             Kind::Csv => csv::import_file(input, name, options, sink, &mut offsets)?,
             Kind::Txt => txt::import_file(input, name, options, sink)?,
-            Kind::WeFlow => weflow::import_file(input, name, options, sink)?,
+            Kind::WeFlow => weflow::import_file(input, name, options, sink, &mut offsets)?,
         }
     }
     if !offsets.is_empty() {

@@ -63,12 +63,11 @@ fn header(line: &str) -> Option<(&str, &str)> {
 /// A header line opens the file, and every later header follows a blank line; a header's rest
 /// is not WhatsApp's `- Name: text`.
 pub(super) fn looks_like(b: &[u8]) -> bool {
+    // Up to the first byte that is not UTF-8 (the peek may cut a character; a file that goes
+    // bad later is refused with that line's number when imported).
     let text = match std::str::from_utf8(b) {
         Ok(s) => s,
-        Err(e) if e.error_len().is_none() => {
-            std::str::from_utf8(&b[..e.valid_up_to()]).unwrap_or_default()
-        }
-        Err(_) => return false,
+        Err(e) => std::str::from_utf8(&b[..e.valid_up_to()]).unwrap_or_default(),
     };
     let mut lines = text.lines().map(|l| l.trim_end_matches('\r'));
     let mut lines_seen = lines.by_ref().skip_while(|l| l.is_empty());
@@ -82,16 +81,21 @@ pub(super) fn looks_like(b: &[u8]) -> bool {
         return false;
     }
     let mut prev_blank = false;
+    let mut prev_header = true;
     let mut headers = 1;
     for l in lines_seen {
-        if let Some((_, rest)) = header(l) {
-            if rest.starts_with('-') {
+        let h = header(l);
+        if let Some((_, rest)) = h {
+            // A header is followed by a body or a blank line, never by another header: two in
+            // a row are a log file's lines.
+            if rest.starts_with('-') || prev_header {
                 return false;
             }
             if prev_blank {
                 headers += 1;
             }
         }
+        prev_header = h.is_some();
         prev_blank = l.is_empty();
     }
     // One header alone passes only when the peek saw its blank separator or the file's end.
