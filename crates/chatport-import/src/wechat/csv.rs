@@ -308,13 +308,6 @@ fn row(
     if !body.is_empty() && !shown.contains(&Some(body)) {
         ext.insert("StrContent".into(), Value::String(body.to_owned()));
     }
-    if type_ < 0 {
-        sink.warn(
-            "wechat-unknown-type",
-            "a row whose Type is not a number; its content is kept under extensions",
-            loc.to_owned(),
-        );
-    }
     if !ext.is_empty() {
         m.extensions.insert(NS.into(), Value::Object(ext));
     }

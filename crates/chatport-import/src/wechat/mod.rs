@@ -145,6 +145,7 @@ pub(crate) fn import(
             Kind::WeFlow => "WeFlow",
         })
         .collect();
+    exporters.sort_unstable();
     exporters.dedup();
     {
         let src = sink.source_mut();
