@@ -1,0 +1,280 @@
+//! The Google Takeout importer (legacy Hangouts.json and Google Chat folders) against
+//! handwritten fixtures (one edge case each, snapshotted), the shared corpus, and inputs that
+//! are not Google exports.
+//!
+//! The Hangouts fixtures follow the shape of the corpus file (lmjones81/hangouts_history_parser)
+//! and the research notes (section 6.1); the Google Chat fixtures are written from the notes
+//! (section 6.2: ChatLab's parser tests, RLEAPP and google-chat-takeout-reader issues), as no
+//! public Google Chat Takeout sample exists.
+
+mod common;
+
+use chatport_import::{ImportOptions, Input, Platform, detect};
+use serde_json::Value;
+use std::path::Path;
+
+const GC: Platform = Platform::GoogleChat;
+
+fn snapshot(case: &str) -> common::Imported {
+    let imp = common::import_fixture(GC, case);
+    insta::assert_snapshot!(
+        case.trim_end_matches(".json").replace('/', "_"),
+        common::snapshot_text(&imp.archive)
+    );
+    imp
+}
+
+fn by_platform_id<'a>(msgs: &'a [Value], id: &str) -> &'a Value {
+    msgs.iter()
+        .find(|m| m["platform_id"] == id)
+        .unwrap_or_else(|| panic!("no message with platform id {id}"))
+}
+
+fn covered(m: &Value, kind: &str) -> Vec<String> {
+    let text = m["text"].as_str().unwrap_or("");
+    m["spans"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["kind"] == kind)
+        .map(|s| {
+            let start = s["start"].as_u64().unwrap() as usize;
+            let end = s["end"].as_u64().unwrap() as usize;
+            text.chars().skip(start).take(end - start).collect()
+        })
+        .collect()
+}
+
+fn record<'a>(recs: &'a [Value], id: &str) -> &'a Value {
+    recs.iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no record {id}"))
+}
+
+#[test]
+fn hangouts_direct_chat_segments_photos_and_calls() {
+    let imp = snapshot("hangouts_direct.json");
+    let msgs = imp.messages();
+    assert_eq!(msgs.len(), 4);
+    let first = by_platform_id(&msgs, "ev-1");
+    assert_eq!(first["time"]["at"], "2019-09-21T13:43:34.201730Z");
+    assert_eq!(first["time"]["kind"], "instant");
+    assert_eq!(first["time"]["precision"], "microsecond");
+    assert_eq!(
+        first["text"],
+        "Hi there\nold\nexample.org https://example.com/".replace(" https", "https")
+    );
+    assert_eq!(covered(first, "bold"), ["there"]);
+    assert_eq!(covered(first, "italic"), ["there"]);
+    assert_eq!(covered(first, "strikethrough"), ["old"]);
+    assert_eq!(covered(first, "underline"), ["old"]);
+    assert_eq!(
+        covered(first, "link"),
+        ["example.org", "https://example.com/"]
+    );
+    let links: Vec<&Value> = first["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "link")
+        .collect();
+    assert_eq!(
+        links[0]["url"],
+        "http://www.google.com/url?q=http://example.org"
+    );
+    assert!(
+        links[1]["url"].is_null(),
+        "a link to its own text has no url"
+    );
+    // Calls: the start has no duration, the end has it; audio only is a voice call.
+    let start = by_platform_id(&msgs, "ev-2");
+    assert_eq!(start["call"]["media"], "video");
+    assert!(start["call"]["duration_seconds"].is_null());
+    let end = by_platform_id(&msgs, "ev-3");
+    assert_eq!(end["call"]["media"], "voice");
+    assert_eq!(end["call"]["duration_seconds"], 24.0);
+    assert_eq!(end["call"]["participants"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        end["extensions"]["com.google.chat"]["hangout_event"]["event_type"],
+        "END_HANGOUT"
+    );
+    // Photos: remote with their address, or missing when the archive gives none.
+    let photos = by_platform_id(&msgs, "ev-4");
+    let atts = photos["attachments"].as_array().unwrap();
+    assert_eq!(atts[0]["status"], "remote");
+    assert_eq!(atts[0]["kind"], "image");
+    assert_eq!(atts[0]["url"], "https://lh3.example/photo.png");
+    assert_eq!(atts[1]["status"], "missing");
+    assert_eq!(atts[1]["kind"], "video");
+    // The participant without a fallback_name is the exporting user, with no name.
+    let recs = imp.records();
+    let me = record(&recs, "gc-u-200");
+    assert_eq!(me["is_self"], true);
+    assert!(me["display_name"].is_null());
+    assert_eq!(record(&recs, "gc-u-100")["display_name"], "Ann Example");
+    let conv = record(&recs, "gc-c-UgxDirect0001");
+    assert_eq!(conv["kind"], "direct");
+    assert_eq!(conv["members"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn hangouts_group_renames_membership_unknown_events_and_an_empty_conversation() {
+    let imp = snapshot("hangouts_group.json");
+    let msgs = imp.messages();
+    assert_eq!(msgs.len(), 5);
+    let rename = by_platform_id(&msgs, "g-1");
+    assert_eq!(rename["event"]["kind"], "renamed");
+    assert_eq!(rename["event"]["new_value"], "Climbing");
+    assert_eq!(rename["event"]["platform_kind"], "RENAME_CONVERSATION");
+    let add = by_platform_id(&msgs, "g-2");
+    assert_eq!(add["event"]["kind"], "added");
+    assert_eq!(add["event"]["actor"], "gc-u-100");
+    assert_eq!(
+        add["event"]["targets"],
+        serde_json::json!(["gc-u-300", "gc-u-400"])
+    );
+    assert_eq!(by_platform_id(&msgs, "g-3")["event"]["kind"], "left");
+    // A sender missing from participant_data still gets an account.
+    assert_eq!(by_platform_id(&msgs, "g-4")["sender"], "gc-u-500");
+    let otr = by_platform_id(&msgs, "g-5");
+    assert_eq!(otr["event"]["kind"], "other");
+    assert_eq!(otr["event"]["platform_kind"], "OTR_MODIFICATION");
+    assert_eq!(
+        otr["extensions"]["com.google.chat"]["otr_modification"]["new_otr_status"],
+        "OFF_THE_RECORD"
+    );
+    let recs = imp.records();
+    let group = record(&recs, "gc-c-UgxGroup0002");
+    assert_eq!(group["kind"], "group");
+    assert_eq!(group["title"], "Climbing");
+    // The conversation with an empty events list is still there.
+    let empty = record(&recs, "gc-c-UgxEmpty0003");
+    assert_eq!(empty["type"], "conversation");
+}
+
+#[test]
+fn hangouts_before_2015_is_refused_clearly() {
+    let path = common::fixtures("googlechat").join("hangouts_before_2015.json");
+    let input = Input::open(&path).unwrap();
+    assert_eq!(detect(&input).unwrap(), GC);
+    let err = match common::import_as(&path, GC, "out.jsonl", ImportOptions::default()) {
+        Ok(_) => panic!("the pre-2015 layout was imported"),
+        Err(e) => e,
+    };
+    assert_eq!(err.exit_code(), 1);
+    let text = err.to_string();
+    assert!(
+        text.contains("hangouts_before_2015.json#/conversation_state"),
+        "{text}"
+    );
+    assert!(text.contains("before 2015"), "{text}");
+}
+
+#[test]
+fn the_same_input_gives_the_same_bytes() {
+    for case in ["hangouts_direct.json", "hangouts_group.json"] {
+        let a = common::import_fixture(GC, case);
+        let b = common::import_fixture(GC, case);
+        assert_eq!(a.archive, b.archive, "{case}");
+    }
+}
+
+#[test]
+fn fixtures_are_detected_as_google_chat() {
+    for case in ["hangouts_direct.json", "hangouts_group.json"] {
+        let input = Input::open(&common::fixtures("googlechat").join(case)).unwrap();
+        assert_eq!(detect(&input).unwrap(), GC, "{case}");
+    }
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+const DISCORD: &str = r#"{"guild":{"id":"1","name":"G"},"channel":{"id":"2","type":"GuildTextChat","name":"general"},"messages":[{"id":"3","type":"Default","timestamp":"2024-01-01T00:00:00+00:00","content":"hi","author":{"id":"4","name":"a"}}],"messageCount":1}"#;
+
+#[test]
+fn other_inputs_are_refused_with_a_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read(common::fixtures("googlechat").join("hangouts_direct.json")).unwrap();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("truncated.json", good[..good.len() / 2].to_vec()),
+        ("empty.json", Vec::new()),
+        (
+            "garbage.json",
+            (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect(),
+        ),
+        ("discord.json", DISCORD.as_bytes().to_vec()),
+        (
+            "telegram.json",
+            br#"{"name":"Ann","type":"personal_chat","id":1,"messages":[{"id":1,"type":"message","date":"2023-01-01T00:00:00","text":"hi"}]}"#.to_vec(),
+        ),
+        (
+            "whatsapp.txt",
+            b"12/31/23, 9:15 PM - Ann: Happy new year\n12/31/23, 9:16 PM - Bob: You too\n".to_vec(),
+        ),
+        ("object.json", b"{}".to_vec()),
+        ("wrong_types.json", br#"{"conversations":{"id":1}}"#.to_vec()),
+    ];
+    for (name, bytes) in cases {
+        let p = write(dir.path(), name, &bytes);
+        let input = Input::open(&p).unwrap();
+        if name != "truncated.json" {
+            assert!(
+                !matches!(detect(&input), Ok(Platform::GoogleChat)),
+                "{name} must not be detected as Google Chat"
+            );
+        }
+        let err = match common::import_as(&p, GC, "out.jsonl", ImportOptions::default()) {
+            Ok(_) => panic!("{name} imported as Google Chat"),
+            Err(e) => e,
+        };
+        assert_eq!(err.exit_code(), 1, "{name}: {err}");
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("{name}:")) || text.contains(&format!("{name}#")),
+            "{name}: the error names the file and a line or pointer: {text}"
+        );
+    }
+}
+
+/// Counts the events of a Hangouts.json independently of the importer.
+fn count_hangouts_events(path: &Path) -> u64 {
+    let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    v["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["events"].as_array().map_or(0, |a| a.len() as u64))
+        .sum()
+}
+
+#[test]
+fn corpus_imports_and_every_message_is_accounted_for() {
+    let Some(dir) = common::corpus("googlechat") else {
+        return;
+    };
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 1, "the corpus has one Hangouts.json");
+    for f in &files {
+        let input = Input::open(f).unwrap();
+        assert_eq!(detect(&input).unwrap(), GC, "{} is detected", f.display());
+        let expected = count_hangouts_events(f);
+        let imp = common::import_as(f, GC, "out.jsonl", ImportOptions::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        assert_eq!(imp.report.messages, expected, "{}", f.display());
+        assert_eq!(imp.report.skipped_total(), 0);
+        assert_eq!(expected, 4);
+        let msgs = imp.messages();
+        assert_eq!(msgs[0]["text"], "Hi");
+        assert_eq!(msgs[2]["call"]["duration_seconds"], 24.0);
+        assert_eq!(msgs[3]["attachments"][0]["status"], "remote");
+    }
+}
