@@ -241,16 +241,13 @@ impl<'de> Visitor<'de> for ConversationSeed<'_, '_, '_> {
 }
 
 fn merge_ext(ext: &mut Extensions, more: Map<String, Value>) {
-    match ext
+    if let Value::Object(o) = ext
         .entry(NS.to_owned())
         .or_insert_with(|| Value::Object(Map::new()))
     {
-        Value::Object(o) => {
-            for (k, v) in more {
-                o.entry(k).or_insert(v);
-            }
+        for (k, v) in more {
+            o.entry(k).or_insert(v);
         }
-        _ => {}
     }
 }
 
@@ -737,12 +734,12 @@ fn segments(m: &mut Message, segs: Vec<Value>) -> Vec<Value> {
                     .and_then(|l| l.get("link_target"))
                     .and_then(Value::as_str)
                     .map(str::to_owned);
-                if target.is_some() {
-                    if let Some(Value::Object(l)) = s.get_mut("link_data") {
-                        l.remove("link_target");
-                        if l.is_empty() {
-                            s.remove("link_data");
-                        }
+                if target.is_some()
+                    && let Some(Value::Object(l)) = s.get_mut("link_data")
+                {
+                    l.remove("link_target");
+                    if l.is_empty() {
+                        s.remove("link_data");
                     }
                 }
                 let url = target.filter(|t| *t != piece);
