@@ -54,6 +54,9 @@ pub(crate) const READY: bool = true;
 /// The extension namespace for Matrix data with no field in the model.
 const NS: &str = "org.matrix";
 
+/// What a Matrix export is called in errors.
+const WHAT: &str = "Element (Matrix) JSON export";
+
 /// The root keys Element writes besides `messages`.
 const ROOT_KEYS: [&str; 5] = [
     "room_name",
@@ -130,7 +133,7 @@ pub(crate) fn import(
     // Pass 1: relations, senders, names.
     let mut meta = Map::new();
     let mut first = First::default();
-    stream(input, &file, &shown, &mut meta, &mut |i, v| {
+    stream(input, &file, &shown, WHAT, &mut meta, &mut |i, v| {
         first.read(i, &v);
         Ok(())
     })?;
@@ -218,18 +221,20 @@ pub(crate) fn import(
         ordinal: 0,
     };
     let mut ignored = Map::new();
-    stream(input, &file, &shown, &mut ignored, &mut |i, v| {
+    stream(input, &file, &shown, WHAT, &mut ignored, &mut |i, v| {
         second.write(i, v)
     })?;
     Ok(())
 }
 
-/// Streams the export's root: its small keys go to `meta` (and `"\0messages"` marks that the
-/// array was there), each element of `messages` to `each`.
-fn stream(
+/// Streams a JSON file whose root object holds a `messages` array: the root's other (small)
+/// keys go to `meta` (and `"\0messages"` marks that the array was there), each element of
+/// `messages` to `each`. Syntax errors name `what` the file should have been.
+pub(crate) fn stream(
     input: &Input,
     file: &str,
     shown: &str,
+    what: &str,
     meta: &mut Map<String, Value>,
     each: &mut dyn FnMut(usize, Value) -> Result<(), ImportError>,
 ) -> Result<(), ImportError> {
@@ -247,7 +252,7 @@ fn stream(
         if let Some(f) = failure {
             return Err(f);
         }
-        result.map_err(|e| json_error(shown, &e, "Element (Matrix) JSON export"))
+        result.map_err(|e| json_error(shown, &e, what))
     })
 }
 

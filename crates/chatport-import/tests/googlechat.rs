@@ -170,9 +170,117 @@ fn hangouts_before_2015_is_refused_clearly() {
     assert!(text.contains("before 2015"), "{text}");
 }
 
+fn import_takeout(out: &str) -> common::Imported {
+    let path = common::fixtures("googlechat").join("takeout");
+    common::import_as(&path, GC, out, ImportOptions::default())
+        .unwrap_or_else(|e| panic!("importing the Takeout folder: {e}"))
+}
+
+#[test]
+fn google_chat_takeout_folders() {
+    let imp = import_takeout("out.jsonl");
+    insta::assert_snapshot!("takeout", common::snapshot_text(&imp.archive));
+    let msgs = imp.messages();
+    assert_eq!(msgs.len(), 9);
+    let recs = imp.records();
+    // The DM: two members, direct; the Space: named, a group.
+    let dm = record(&recs, "gc-c-5Q1cAAAAE");
+    assert_eq!(dm["kind"], "direct");
+    assert_eq!(dm["platform_id"], "DM 5Q1cAAAAE");
+    let space = record(&recs, "gc-c-AAAAxyz123");
+    assert_eq!(space["kind"], "group");
+    assert_eq!(space["title"], "Team trips");
+    // user_info.json names the exporting user; a Bot user_type is a bot.
+    assert_eq!(record(&recs, "gc-u-bob@example.com")["is_self"], true);
+    let bot = recs
+        .iter()
+        .find(|r| r["display_name"] == "Poll Bot")
+        .unwrap();
+    assert_eq!(bot["bot"], true);
+    // Localized dates with UTC are instants that keep their text.
+    let first = by_platform_id(&msgs, "5Q1cAAAAE/kT1aAAAA/kT1aAAAA");
+    assert_eq!(first["time"]["at"], "2024-03-05T10:00:00Z");
+    assert_eq!(first["time"]["kind"], "instant");
+    assert_eq!(
+        first["time"]["original"],
+        "Tuesday, March 5, 2024 at 10:00:00 AM UTC"
+    );
+    // An attached file absent from the folder of a .jsonl output is not copied.
+    assert_eq!(first["attachments"][0]["status"], "missing");
+    assert_eq!(first["attachments"][0]["original_name"], "IMG_0001.jpg");
+    // Annotations: bold and a link over the text; updated_date is the edit time.
+    let second = by_platform_id(&msgs, "5Q1cAAAAE/pQ2bAAAA/pQ2bAAAA");
+    assert_eq!(covered(second, "bold"), ["bold"]);
+    assert_eq!(covered(second, "link"), ["https://example.org"]);
+    assert_eq!(second["edited"]["time"]["at"], "2024-03-05T10:03:00Z");
+    // An attachment the folder does not hold is missing, with a warning.
+    let pdf = by_platform_id(&msgs, "5Q1cAAAAE/zZ3cAAAA/zZ3cAAAA");
+    assert_eq!(pdf["attachments"][0]["status"], "missing");
+    assert!(pdf["text"].is_null());
+    // A deleted message has no created_date: no time, but the deletion's.
+    let deleted = by_platform_id(&msgs, "5Q1cAAAAE/dD4dAAAA/dD4dAAAA");
+    assert!(deleted["time"].is_null());
+    assert_eq!(deleted["deleted"]["time"]["at"], "2024-03-05T10:06:00Z");
+    assert_eq!(
+        deleted["extensions"]["com.google.chat"]["deletion_metadata"]["deletion_type"],
+        "CREATOR"
+    );
+    // Topics are threads: later messages of a topic refer to its first one.
+    let root = by_platform_id(&msgs, "AAAAxyz123/T1/T1");
+    assert_eq!(covered(root, "mention"), ["@Ann Example"]);
+    assert_eq!(root["spans"][0]["account"], "gc-u-ann@example.com");
+    assert!(root["thread"].is_null());
+    for id in ["AAAAxyz123/T1/M2", "AAAAxyz123/T1/M3"] {
+        let m = by_platform_id(&msgs, id);
+        assert_eq!(m["thread"]["root"], root["id"], "{id}");
+        assert_eq!(m["thread"]["platform_id"], "T1");
+    }
+    // A quote carries its creator and text, no id.
+    let quote = by_platform_id(&msgs, "AAAAxyz123/T2/T2");
+    assert_eq!(quote["reply_to"]["quote"], "The coast");
+    assert_eq!(quote["reply_to"]["sender_name"], "Ann Example");
+    assert!(quote["reply_to"]["message"].is_null());
+}
+
+#[test]
+fn google_chat_bundle_copies_the_attached_files() {
+    let imp = import_takeout("bundle");
+    let msgs = imp.messages();
+    let first = by_platform_id(&msgs, "5Q1cAAAAE/kT1aAAAA/kT1aAAAA");
+    let att = &first["attachments"][0];
+    assert_eq!(att["status"], "present");
+    let path = imp.out.join(att["path"].as_str().unwrap());
+    assert!(path.is_file(), "{} is copied", path.display());
+    assert_eq!(att["size"], 19);
+    // The files the folder lacks are missing either way.
+    let map = by_platform_id(&msgs, "AAAAxyz123/T3/T3");
+    assert_eq!(map["attachments"][0]["status"], "missing");
+    assert_eq!(imp.report.warning_count("media-not-in-export"), 2);
+}
+
+#[test]
+fn google_chat_dates_in_several_languages() {
+    let imp = snapshot("dates_messages.json");
+    let msgs = imp.messages();
+    let at = |i: usize| msgs[i]["time"]["at"].as_str().map(str::to_owned);
+    assert_eq!(at(0).as_deref(), Some("2026-05-29T17:13:43Z"));
+    assert_eq!(at(1).as_deref(), Some("2015-02-15T21:54:36Z"));
+    assert_eq!(at(2).as_deref(), Some("2026-05-29T03:00:29Z"));
+    // Without a zone: a local time, never an invented offset.
+    assert_eq!(at(3).as_deref(), Some("2024-03-05T10:00:00"));
+    assert_eq!(msgs[3]["time"]["kind"], "local");
+    // An unreadable date: no time, its text kept, and a warning.
+    assert!(msgs[4]["time"].is_null());
+    assert_eq!(
+        msgs[4]["extensions"]["com.google.chat"]["created_date"],
+        "last Tuesday"
+    );
+    assert_eq!(imp.report.warning_count("date-not-read"), 1);
+}
+
 #[test]
 fn the_same_input_gives_the_same_bytes() {
-    for case in ["hangouts_direct.json", "hangouts_group.json"] {
+    for case in ["hangouts_direct.json", "hangouts_group.json", "takeout"] {
         let a = common::import_fixture(GC, case);
         let b = common::import_fixture(GC, case);
         assert_eq!(a.archive, b.archive, "{case}");
@@ -181,7 +289,12 @@ fn the_same_input_gives_the_same_bytes() {
 
 #[test]
 fn fixtures_are_detected_as_google_chat() {
-    for case in ["hangouts_direct.json", "hangouts_group.json"] {
+    for case in [
+        "hangouts_direct.json",
+        "hangouts_group.json",
+        "takeout",
+        "dates_messages.json",
+    ] {
         let input = Input::open(&common::fixtures("googlechat").join(case)).unwrap();
         assert_eq!(detect(&input).unwrap(), GC, "{case}");
     }
