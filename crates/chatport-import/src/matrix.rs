@@ -156,10 +156,16 @@ pub(crate) fn import(
         .get("exported_by")
         .and_then(Value::as_str)
         .map(str::to_owned);
+    // `exported_by` is the exporting user's display name in the room, or their user id when
+    // they have none.
     let self_matches: Vec<&String> = first
         .names
         .iter()
-        .filter(|(_, names)| exported_by.as_ref().is_some_and(|e| names.contains(e)))
+        .filter(|(id, names)| {
+            exported_by
+                .as_ref()
+                .is_some_and(|e| names.contains(e) || *id == e)
+        })
         .map(|(id, _)| id)
         .collect();
     let me = match self_matches.as_slice() {

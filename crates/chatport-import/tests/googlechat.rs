@@ -153,6 +153,68 @@ fn hangouts_group_renames_membership_unknown_events_and_an_empty_conversation() 
 }
 
 #[test]
+fn hangouts_events_before_their_conversation_metadata() {
+    let imp = snapshot("hangouts_events_first.json");
+    let msgs = imp.messages();
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(
+        imp.report.skipped_total(),
+        1,
+        "the element that is not an object"
+    );
+    let recs = imp.records();
+    let conv = record(&recs, "gc-c-UgxLate0004");
+    assert_eq!(conv["kind"], "direct");
+    assert_eq!(record(&recs, "gc-u-100")["display_name"], "Ann Example");
+    // An unknown segment type is an `other` span naming it.
+    let first = by_platform_id(&msgs, "late-1");
+    assert_eq!(covered(first, "other"), ["#odd"]);
+    assert_eq!(first["spans"][0]["name"], "HASHTAG");
+    // A chat message with no content stays visible as an event.
+    assert_eq!(by_platform_id(&msgs, "late-2")["event"]["kind"], "other");
+}
+
+#[test]
+fn a_zipped_takeout_with_hangouts_and_google_chat() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("takeout-20240401.zip");
+    {
+        let f = std::fs::File::create(&zip_path).unwrap();
+        let mut z = zip::ZipWriter::new(f);
+        let opts = zip::write::SimpleFileOptions::default();
+        let mut add = |name: &str, from: &Path| {
+            z.start_file(name, opts).unwrap();
+            std::io::Write::write_all(&mut z, &std::fs::read(from).unwrap()).unwrap();
+        };
+        let fx = common::fixtures("googlechat");
+        add(
+            "Takeout/Hangouts/Hangouts.json",
+            &fx.join("hangouts_direct.json"),
+        );
+        let groups = fx.join("takeout/Takeout/Google Chat/Groups");
+        for (group, file) in [
+            ("DM 5Q1cAAAAE", "messages.json"),
+            ("DM 5Q1cAAAAE", "group_info.json"),
+            ("DM 5Q1cAAAAE", "File-IMG_0001.jpg"),
+        ] {
+            add(
+                &format!("Takeout/Google Chat/Groups/{group}/{file}"),
+                &groups.join(group).join(file),
+            );
+        }
+        z.finish().unwrap();
+    }
+    let input = Input::open(&zip_path).unwrap();
+    assert_eq!(detect(&input).unwrap(), GC);
+    let imp = common::import_as(&zip_path, GC, "out.zip", ImportOptions::default()).unwrap();
+    assert_eq!(imp.report.messages, 4 + 4);
+    assert_eq!(imp.report.conversations, 2);
+    let msgs = imp.messages();
+    let photo = by_platform_id(&msgs, "5Q1cAAAAE/kT1aAAAA/kT1aAAAA");
+    assert_eq!(photo["attachments"][0]["status"], "present");
+}
+
+#[test]
 fn hangouts_before_2015_is_refused_clearly() {
     let path = common::fixtures("googlechat").join("hangouts_before_2015.json");
     let input = Input::open(&path).unwrap();

@@ -37,8 +37,9 @@ pub(super) fn looks_like(head: &[u8]) -> bool {
     let keys = json_keys(head);
     let has = |k: &str| keys.iter().any(|x| x == k);
     let first = keys.first().map(String::as_str);
-    (first == Some("conversations")
-        && (has("conversation_id") || has("participant_data") || has("event_id")))
+    (has("conversations")
+        && has("conversation_id")
+        && (has("participant_data") || has("self_conversation_state") || has("event_id")))
         || (first == Some("conversation_state") && has("conversation_id"))
         || (first == Some("continuation_end_timestamp") && has("conversation_state"))
 }
@@ -156,6 +157,7 @@ impl<'de> Visitor<'de> for ConversationsSeed<'_, '_> {
             let mut state = ConvState {
                 index,
                 id: None,
+                platform_id: None,
                 ordinal: 0,
             };
             if seq
@@ -178,6 +180,8 @@ struct ConvState {
     index: usize,
     /// The conversation record's id, once added.
     id: Option<String>,
+    /// The conversation's Hangouts id.
+    platform_id: Option<String>,
     ordinal: u64,
 }
 
@@ -298,9 +302,10 @@ fn open_as(
     platform_id: Option<String>,
 ) -> Result<(), ImportError> {
     let mut c = Conversation::new(id.clone(), "googlechat", ConversationKind::Unknown);
-    c.platform_id = platform_id;
+    c.platform_id = platform_id.clone();
     ctx.sink.conversation(c)?;
     state.id = Some(id);
+    state.platform_id = platform_id;
     Ok(())
 }
 
@@ -512,7 +517,7 @@ fn event(
     if ev
         .get("conversation_id")
         .and_then(|c| id_of(Some(c)))
-        .is_some_and(|c| Some(&c) == ctx.sink_conv_platform_id(&conv).as_ref())
+        .is_some_and(|c| Some(&c) == state.platform_id.as_ref())
     {
         ev.remove("conversation_id");
     }
@@ -676,14 +681,6 @@ fn event(
         m.extensions.insert(NS.into(), Value::Object(ev));
     }
     ctx.sink.message(&m)
-}
-
-impl Ctx<'_> {
-    fn sink_conv_platform_id(&mut self, conv: &str) -> Option<String> {
-        self.sink
-            .conversation_mut(conv)
-            .and_then(|c| c.platform_id.clone())
-    }
 }
 
 /// The text and spans of a message's segments; returns what of them has no place there.
