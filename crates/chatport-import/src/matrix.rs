@@ -217,8 +217,29 @@ pub(crate) fn import(
     }
     sink.conversation(c)?;
     // Pass 2: the messages.
+    let base = file.rsplit_once('/').map_or("", |(b, _)| b);
+    let mut media_files: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if !input.is_single_file() {
+        for e in input.entries() {
+            let rel = if base.is_empty() {
+                Some(e.name.as_str())
+            } else {
+                e.name.strip_prefix(base).and_then(|r| r.strip_prefix('/'))
+            };
+            if let Some((dir, _)) = rel.and_then(|r| r.split_once('/'))
+                && matches!(dir, "images" | "videos" | "audio" | "stickers" | "files")
+            {
+                media_files
+                    .entry(dir.to_owned())
+                    .or_default()
+                    .push(e.name.clone());
+            }
+        }
+    }
     let mut second = Second {
         sink,
+        input,
+        media_files,
         first: &first,
         file: file.clone(),
         shown: shown.clone(),
@@ -513,6 +534,10 @@ fn account_id(mxid: &str) -> String {
 
 struct Second<'a> {
     sink: &'a mut Sink,
+    input: &'a Input,
+    /// The media files of a zipped export (Element writes them to `images/`, `videos/`,
+    /// `audio/`, `stickers/` and `files/` beside `export.json`), by folder.
+    media_files: BTreeMap<String, Vec<String>>,
     first: &'a First,
     file: String,
     shown: String,
@@ -773,6 +798,9 @@ impl Second<'_> {
                 }));
             }
         }
+        if !self.media_files.is_empty() {
+            self.local_media(&mut m, &whole, &ty, &location)?;
+        }
         // Relations of this event that live elsewhere in the file.
         if let Some(e) = &event_id {
             self.apply(&mut m, e, &mut ev);
@@ -798,6 +826,79 @@ impl Second<'_> {
             m.extensions.insert(NS.into(), Value::Object(ev));
         }
         self.sink.message(&m)
+    }
+
+    /// For a zipped export with its media: the file Element wrote for this event's attachment
+    /// (`<folder>/<body's stem>-<localized date><body's extension>`, `.png` for stickers). The
+    /// date is written in the exporter's locale, so the file is found by folder, stem and
+    /// extension; when several files fit, none is taken (the attachment stays remote) and a
+    /// warning says so.
+    fn local_media(
+        &mut self,
+        m: &mut Message,
+        whole: &Value,
+        ty: &str,
+        location: &str,
+    ) -> Result<(), ImportError> {
+        if m.attachments.len() != 1 || m.attachments[0].status != MediaStatus::Remote {
+            return Ok(());
+        }
+        let msgtype = whole.pointer("/content/msgtype").and_then(Value::as_str);
+        let dir = match (ty, msgtype) {
+            ("m.sticker", _) => "stickers",
+            (_, Some("m.image")) => "images",
+            (_, Some("m.video")) => "videos",
+            (_, Some("m.audio")) => "audio",
+            _ => "files",
+        };
+        let Some(body) = whole.pointer("/content/body").and_then(Value::as_str) else {
+            return Ok(());
+        };
+        let (stem, ext) = match body.rfind('.') {
+            Some(i) => (&body[..i], &body[i..]),
+            None => (body, ""),
+        };
+        let ext = if ty == "m.sticker" { ".png" } else { ext };
+        let prefix = format!("{stem}-");
+        let Some(files) = self.media_files.get(dir) else {
+            return Ok(());
+        };
+        let fits: Vec<&String> = files
+            .iter()
+            .filter(|name| {
+                let file = name.rsplit('/').next().unwrap_or(name);
+                file.starts_with(&prefix)
+                    && file.ends_with(ext)
+                    && file.len() > prefix.len() + ext.len()
+            })
+            .collect();
+        match fits.as_slice() {
+            [one] => {
+                let one = (*one).clone();
+                let remote = m.attachments[0].clone();
+                let mut a = self.sink.attach_entry(self.input, &one, remote.kind)?;
+                if a.status != MediaStatus::Present {
+                    // A single .jsonl output copies no media: the address stays the record.
+                    return Ok(());
+                }
+                a.url = remote.url;
+                a.original_name = remote.original_name;
+                a.mime_type = remote.mime_type;
+                a.width = remote.width;
+                a.height = remote.height;
+                a.duration_seconds = remote.duration_seconds;
+                a.caption = remote.caption;
+                a.extensions = remote.extensions;
+                m.attachments[0] = a;
+            }
+            [] => {}
+            _ => self.sink.warn(
+                "media-ambiguous",
+                "several files of the zipped export fit this attachment's name; it is kept as remote",
+                location.to_owned(),
+            ),
+        }
+        Ok(())
     }
 
     /// Reply and thread from `m.relates_to` (an edit's `m.replace` is handled by the caller).

@@ -206,21 +206,55 @@ fn an_empty_room_still_gives_the_conversation() {
 
 #[test]
 fn a_zip_with_export_json_and_media_imports() {
+    // Element's zip: export.json and the media it fetched, named
+    // `<folder>/<body stem>-<localized date><ext>`.
     let dir = tempfile::tempdir().unwrap();
-    let zip_path = dir.path().join("matrix - Hiking club - Chat Export.zip");
+    let zip_path = dir.path().join("matrix-export-Mar 5 2024.zip");
     {
         let f = std::fs::File::create(&zip_path).unwrap();
         let mut z = zip::ZipWriter::new(f);
         let opts = zip::write::SimpleFileOptions::default();
-        z.start_file("export.json", opts).unwrap();
-        let body = std::fs::read(common::fixtures("matrix").join("relations.json")).unwrap();
-        std::io::Write::write_all(&mut z, &body).unwrap();
+        let body = std::fs::read(common::fixtures("matrix").join("room_events.json")).unwrap();
+        for (name, bytes) in [
+            ("export.json", body.as_slice()),
+            (
+                "images/summit-Tue, Mar 5 2024, 01:10:00.jpg",
+                b"jpeg".as_slice(),
+            ),
+            (
+                "stickers/thumbs up-Tue, Mar 5 2024, 01:18:20.png",
+                b"png1".as_slice(),
+            ),
+            (
+                "stickers/thumbs up-Wed, Mar 6 2024, 09:00:00.png",
+                b"png2".as_slice(),
+            ),
+        ] {
+            z.start_file(name, opts).unwrap();
+            std::io::Write::write_all(&mut z, bytes).unwrap();
+        }
         z.finish().unwrap();
     }
     let input = Input::open(&zip_path).unwrap();
     assert_eq!(detect(&input).unwrap(), MX);
     let imp = common::import_as(&zip_path, MX, "bundle", ImportOptions::default()).unwrap();
-    assert_eq!(imp.report.messages, 8);
+    assert_eq!(imp.report.messages, 23);
+    let msgs = imp.messages();
+    let img = &by_platform_id(&msgs, "$img")["attachments"][0];
+    assert_eq!(img["status"], "present");
+    assert_eq!(img["size"], 4);
+    assert_eq!(img["url"], "mxc://example.org/summit");
+    assert_eq!(img["original_name"], "summit.jpg");
+    assert!(imp.out.join(img["path"].as_str().unwrap()).is_file());
+    // Two files fit the sticker: none is taken, and the report says so.
+    let sticker = &by_platform_id(&msgs, "$sticker")["attachments"][0];
+    assert_eq!(sticker["status"], "remote");
+    assert_eq!(imp.report.warning_count("media-ambiguous"), 1);
+    // Into a single .jsonl file nothing is copied: the attachment stays remote.
+    let imp = common::import_as(&zip_path, MX, "out.jsonl", ImportOptions::default()).unwrap();
+    let msgs = imp.messages();
+    let img = &by_platform_id(&msgs, "$img")["attachments"][0];
+    assert_eq!(img["status"], "remote");
 }
 
 #[test]
