@@ -825,7 +825,12 @@ impl Second<'_> {
         if !ev.is_empty() {
             m.extensions.insert(NS.into(), Value::Object(ev));
         }
-        self.sink.message(&m)
+        if !self.sink.message_or_taken(&m)? {
+            // The same event id twice in the file: the later one gets an id of its own.
+            m.id = derive_id("mx-m-", &[&m.id, &self.ordinal.to_string()]);
+            self.sink.message(&m)?;
+        }
+        Ok(())
     }
 
     /// For a zipped export with its media: the file Element wrote for this event's attachment

@@ -134,6 +134,10 @@ fn hangouts_group_renames_membership_unknown_events_and_an_empty_conversation() 
         serde_json::json!(["gc-u-300", "gc-u-400"])
     );
     assert_eq!(by_platform_id(&msgs, "g-3")["event"]["kind"], "left");
+    // Fallback names that are only a phone number or an address fill those fields too.
+    let recs = imp.records();
+    assert_eq!(record(&recs, "gc-u-300")["phone"], "+15550100");
+    assert_eq!(record(&recs, "gc-u-400")["email"], "cy@example.org");
     // A sender missing from participant_data still gets an account.
     assert_eq!(by_platform_id(&msgs, "g-4")["sender"], "gc-u-500");
     let otr = by_platform_id(&msgs, "g-5");
@@ -156,12 +160,15 @@ fn hangouts_group_renames_membership_unknown_events_and_an_empty_conversation() 
 fn hangouts_events_before_their_conversation_metadata() {
     let imp = snapshot("hangouts_events_first.json");
     let msgs = imp.messages();
-    assert_eq!(msgs.len(), 2);
+    assert_eq!(msgs.len(), 3);
     assert_eq!(
         imp.report.skipped_total(),
         1,
         "the element that is not an object"
     );
+    // A repeated event id gets an id of its own.
+    assert_eq!(msgs[2]["platform_id"], "late-1");
+    assert_ne!(msgs[2]["id"], msgs[0]["id"]);
     let recs = imp.records();
     let conv = record(&recs, "gc-c-UgxLate0004");
     assert_eq!(conv["kind"], "direct");

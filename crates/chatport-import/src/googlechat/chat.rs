@@ -477,7 +477,12 @@ impl Group<'_> {
         if !o.is_empty() {
             m.extensions.insert(NS.into(), Value::Object(o));
         }
-        self.sink.message(&m)
+        if !self.sink.message_or_taken(&m)? {
+            // The same message id twice in one file: the later one gets an id of its own.
+            m.id = derive_id("gc-m-", &[&self.conv, &id, &self.ordinal.to_string()]);
+            self.sink.message(&m)?;
+        }
+        Ok(())
     }
 
     /// Spans from `annotations`; returns those not (fully) turned into spans.
@@ -501,7 +506,7 @@ impl Group<'_> {
             let start = a.get("start_index").and_then(Value::as_u64);
             let len = a.get("length").and_then(Value::as_u64);
             let range = match (start, len) {
-                (Some(s), Some(l)) if ((s + l) as usize) < map.len() => {
+                (Some(s), Some(l)) if s.checked_add(l).is_some_and(|e| e < map.len() as u64) => {
                     Some((map[s as usize], map[(s + l) as usize]))
                 }
                 _ => None,
@@ -762,6 +767,9 @@ pub(super) fn parse_date(text: &str, tz: Option<&crate::Zone>) -> Option<Time> {
                         ),
                         None => (digits.parse().ok()?, 0),
                     };
+                    if !(0..=18).contains(&h) || !(0..=59).contains(&m) {
+                        return None;
+                    }
                     secs = (h * 3600 + m * 60) * if neg { -1 } else { 1 };
                     consumed = skip + digits.len();
                 }

@@ -354,6 +354,26 @@ fn conversation_meta(
             if self_key.as_deref() == Some(key.as_str()) {
                 a.is_self = Some(true);
             }
+            // The fallback name is sometimes only a phone number or an e-mail address.
+            if let Some(n) = &a.display_name {
+                let digits = n.chars().filter(char::is_ascii_digit).count();
+                if n.starts_with('+')
+                    && digits >= 6
+                    && n.chars()
+                        .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+                {
+                    a.phone = Some(n.clone());
+                } else if n.contains('@') && !n.contains(char::is_whitespace) {
+                    a.email = Some(n.clone());
+                }
+            }
+            if let Some(e164) = p
+                .pointer("/phone_number/e164")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+            {
+                a.phone = Some(e164.to_owned());
+            }
             let mut ext = Map::new();
             for (k, val) in p.as_object().into_iter().flatten() {
                 if k != "fallback_name" {
@@ -556,11 +576,14 @@ fn event(
             }
             None => CallMedia::Unknown,
         };
-        let duration = h.remove("hangout_duration_secs").and_then(|d| match d {
-            Value::String(s) => s.parse::<f64>().ok(),
-            Value::Number(n) => n.as_f64(),
-            _ => None,
-        });
+        let duration = h
+            .remove("hangout_duration_secs")
+            .and_then(|d| match d {
+                Value::String(s) => s.parse::<f64>().ok(),
+                Value::Number(n) => n.as_f64(),
+                _ => None,
+            })
+            .filter(|d| d.is_finite() && *d >= 0.0);
         let mut participants = Vec::new();
         if let Some(Value::Array(ps)) = h.get("participant_id") {
             for p in ps {
@@ -680,7 +703,12 @@ fn event(
     if !ev.is_empty() {
         m.extensions.insert(NS.into(), Value::Object(ev));
     }
-    ctx.sink.message(&m)
+    if !ctx.sink.message_or_taken(&m)? {
+        // The same event id twice in one conversation: the later one gets an id of its own.
+        m.id = chatport_model::ids::derive_id("gc-m-", &[&m.id, &state.ordinal.to_string()]);
+        ctx.sink.message(&m)?;
+    }
+    Ok(())
 }
 
 /// The text and spans of a message's segments; returns what of them has no place there.
