@@ -328,6 +328,20 @@ fn google_chat_bundle_copies_the_attached_files() {
 }
 
 #[test]
+fn a_single_group_folder_imports() {
+    let path =
+        common::fixtures("googlechat").join("takeout/Takeout/Google Chat/Groups/Space AAAAxyz123");
+    let input = Input::open(&path).unwrap();
+    assert_eq!(detect(&input).unwrap(), GC);
+    let imp = common::import_as(&path, GC, "out.jsonl", ImportOptions::default()).unwrap();
+    assert_eq!(imp.report.messages, 5);
+    let recs = imp.records();
+    let space = record(&recs, "gc-c-AAAAxyz123");
+    assert_eq!(space["title"], "Team trips");
+    assert_eq!(space["kind"], "group");
+}
+
+#[test]
 fn google_chat_dates_in_several_languages() {
     let imp = snapshot("dates_messages.json");
     let msgs = imp.messages();

@@ -60,7 +60,20 @@ pub(super) fn import_group(
     name: &str,
 ) -> Result<(), ImportError> {
     let folder = name.rsplit_once('/').map_or("", |(f, _)| f).to_owned();
-    let group = folder.rsplit('/').next().unwrap_or("").to_owned();
+    let group = if folder.is_empty() {
+        // The input is the group's folder itself (a zip of it has no folder name to give).
+        if input.is_zip() {
+            String::new()
+        } else {
+            input
+                .path()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        }
+    } else {
+        folder.rsplit('/').next().unwrap_or("").to_owned()
+    };
     import_messages(input, options, sink, name, &folder, &group)
 }
 

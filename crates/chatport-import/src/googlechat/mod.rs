@@ -32,11 +32,7 @@ pub(crate) fn sniff(input: &Input) -> bool {
         };
         return hangouts::looks_like(&head) || chat::looks_like_messages(&head);
     }
-    if input
-        .entries()
-        .iter()
-        .any(|e| chat::is_group_messages(&e.name))
-    {
+    if !group_files(input).is_empty() {
         return true;
     }
     hangouts_files(input).iter().any(|name| {
@@ -44,6 +40,24 @@ pub(crate) fn sniff(input: &Input) -> bool {
             .peek(name, 16 << 10)
             .is_ok_and(|head| hangouts::looks_like(&head))
     })
+}
+
+/// The Google Chat `messages.json` files of a folder or zip: those under `Groups/<group>/`,
+/// and one at the top or one folder down that looks like one (the user chose a group's folder).
+fn group_files(input: &Input) -> Vec<String> {
+    input
+        .entries()
+        .iter()
+        .filter(|e| {
+            chat::is_group_messages(&e.name)
+                || ((e.name == "messages.json"
+                    || (e.name.ends_with("/messages.json") && e.name.matches('/').count() == 1))
+                    && input
+                        .peek(&e.name, 16 << 10)
+                        .is_ok_and(|head| chat::looks_like_messages(&head)))
+        })
+        .map(|e| e.name.clone())
+        .collect()
 }
 
 /// The Hangouts JSON files of a folder or zip (`Hangouts.json`, also `Hangouts2.json`, which
@@ -79,12 +93,7 @@ pub(crate) fn import(
         }
         return hangouts::import_file(input, sink, &name);
     }
-    let groups: Vec<String> = input
-        .entries()
-        .iter()
-        .filter(|e| chat::is_group_messages(&e.name))
-        .map(|e| e.name.clone())
-        .collect();
+    let groups = group_files(input);
     let hangouts: Vec<String> = hangouts_files(input)
         .into_iter()
         .filter(|name| {
