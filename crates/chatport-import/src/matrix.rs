@@ -1244,8 +1244,15 @@ fn prev(ev: &Map<String, Value>, key: &str) -> Option<String> {
 }
 
 /// A remote attachment at the content's `mxc://` address (`url`, or `file.url` when encrypted),
-/// with what `info` says of it.
+/// with what `info` says of it. An encrypted file's key is removed (`file.key_removed`).
 fn media(kind: AttachmentKind, content: &mut Map<String, Value>) -> Attachment {
+    // An encrypted file's decryption key is a secret, not chat data: it does not go into an
+    // archive that may be shared. Its place says it was removed.
+    if let Some(Value::Object(f)) = content.get_mut("file")
+        && f.remove("key").is_some()
+    {
+        f.insert("key_removed".into(), Value::Bool(true));
+    }
     let url = content
         .get("url")
         .and_then(Value::as_str)
