@@ -291,7 +291,11 @@ fn line_and_signal_files_are_never_taken_for_whatsapp() {
     ] {
         let input = Input::open(&dir.join(f)).unwrap();
         let found = detect(&input).ok();
-        assert_ne!(found, Some(Platform::WhatsApp), "{f} was taken for WhatsApp");
+        assert_ne!(
+            found,
+            Some(Platform::WhatsApp),
+            "{f} was taken for WhatsApp"
+        );
         if platform.available() {
             assert_eq!(found, Some(platform), "{f}");
         }
