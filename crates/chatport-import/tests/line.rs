@@ -291,3 +291,27 @@ fn the_same_input_gives_the_same_bytes() {
         assert_eq!(a.archive, b.archive, "{case}");
     }
 }
+
+#[test]
+fn every_cut_of_a_fixture_imports_or_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    for case in [
+        "en_direct_quoted_multiline.txt",
+        "ja_direct_unquoted_continuations.txt",
+        "utf16le_bom.txt",
+    ] {
+        let full = std::fs::read(fixtures("line").join(case)).unwrap();
+        for cut in (0..full.len()).step_by(5) {
+            let p = dir.path().join(format!("cut{cut}.txt"));
+            std::fs::write(&p, &full[..cut]).unwrap();
+            let out = dir.path().join(format!("cut{cut}.jsonl"));
+            let options = ImportOptions {
+                platform: Some(Platform::Line),
+                ..ImportOptions::default()
+            };
+            if let Err(e) = chatport_import::import(&p, &out, &options) {
+                assert!(matches!(e.exit_code(), 1 | 2), "{case} cut at {cut}: {e}");
+            }
+        }
+    }
+}

@@ -386,3 +386,31 @@ fn the_same_input_gives_the_same_bytes() {
         std::fs::read(&b.out).unwrap()
     );
 }
+
+#[test]
+fn every_cut_of_a_fixture_imports_or_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    for (case, name) in [
+        ("export_folder/Ann Lee/chat.md", "chat.md"),
+        ("data_json/Book club/data.json", "data.json"),
+        ("sigtop_text.txt", "sigtop.txt"),
+        ("sigtop.json", "sigtop.json"),
+    ] {
+        let full = std::fs::read(fixtures("signal").join(case)).unwrap();
+        for cut in (0..full.len()).step_by(7) {
+            let sub = dir.path().join(format!("cut{cut}"));
+            std::fs::create_dir_all(&sub).unwrap();
+            let p = sub.join(name);
+            std::fs::write(&p, &full[..cut]).unwrap();
+            let out = dir.path().join(format!("{name}-cut{cut}.jsonl"));
+            let options = ImportOptions {
+                platform: Some(Platform::Signal),
+                ..ImportOptions::default()
+            };
+            if let Err(e) = chatport_import::import(&p, &out, &options) {
+                assert_eq!(e.exit_code(), 1, "{case} cut at {cut}: {e}");
+            }
+            let _ = std::fs::remove_dir_all(&sub);
+        }
+    }
+}

@@ -197,12 +197,14 @@ fn parse_md_body(text: &str) -> Parts {
     if p.sticker.is_none()
         && s.ends_with(" ))")
         && let Some(i) = s.rfind("\n(( ")
+        && i + 4 <= s.len() - 3
     {
         p.sticker = Some((s[i + 4..s.len() - 3].to_owned(), None));
         s = &s[..i];
     }
     if s.ends_with(" -)")
         && let Some(i) = s.rfind("\n(- ")
+        && i + 4 <= s.len() - 3
     {
         p.reactions = s[i + 4..s.len() - 3]
             .split(", ")

@@ -52,7 +52,9 @@ fn classify(head: &[u8]) -> Option<Format> {
     }
     let has = |k: &str| text.contains(k);
     if first.starts_with('{') {
-        return (has("\"date\"") && has("\"sender\"") && has("\"body\"") && !has("\"sent_at\""))
+        // Python's json.dumps of signal-export's Message dataclass: `date` first, then
+        // `sender` and `body`.
+        return (first.starts_with("{\"date\": \"") && has("\"sender\": ") && has("\"body\": "))
             .then_some(Format::DataJson);
     }
     let t = text.trim_start();

@@ -79,7 +79,10 @@ fn sigtop_time(s: &str) -> Option<Time> {
     let m = MONTHS.iter().position(|x| x == mon)? + 1;
     let d: u8 = d.parse().ok()?;
     let y: i32 = y.parse().ok()?;
-    if off.len() != 5 || !off[1..].bytes().all(|c| c.is_ascii_digit()) {
+    if off.len() != 5
+        || !off.starts_with(['+', '-'])
+        || !off[1..].bytes().all(|c| c.is_ascii_digit())
+    {
         return None;
     }
     let iso = format!("{y:04}-{m:02}-{d:02}T{hms}{}:{}", &off[..3], &off[3..]);
