@@ -163,8 +163,8 @@ fn parse_title(line: &str) -> Option<Title> {
     })
 }
 
-/// The `Saved on:` line and its translations.
-fn is_saved_on(line: &str) -> bool {
+/// The `Saved on:` line and its translations: the text after the label.
+fn saved_on_value(line: &str) -> Option<&str> {
     const PREFIXES: &[&str] = &[
         "Saved on:",
         "保存日時：",
@@ -174,7 +174,10 @@ fn is_saved_on(line: &str) -> bool {
         "保存日期：",
         "บันทึกวันที่",
     ];
-    PREFIXES.iter().any(|p| line.starts_with(p))
+    PREFIXES
+        .iter()
+        .find_map(|p| line.strip_prefix(p))
+        .map(str::trim)
 }
 
 /// A day line: `2024/01/15(Mon)` (year first, any weekday suffix) or `Sun, 26/04/2026` (an
@@ -919,7 +922,7 @@ pub(crate) fn import(
             pending.blanks = 0;
             pending.body.push('\n');
             pending.body.push_str(line);
-        } else if day.is_none() && saved_on.is_none() && is_saved_on(line) {
+        } else if day.is_none() && saved_on.is_none() && saved_on_value(line).is_some() {
             saved_on = Some(line.to_owned());
         } else {
             before_first.push(n);
@@ -936,11 +939,24 @@ pub(crate) fn import(
             format!("{shown}:{n}"),
         );
     }
-    if let Some(s) = saved_on
-        && let Some(serde_json::Value::Object(ext)) =
-            sink.source_mut().extensions.get_mut(NAMESPACE)
-    {
-        ext.insert("saved_on".into(), s.into());
+    if let Some(s) = saved_on {
+        // `Saved on: 2024/01/03 09:00`: year first, the export's local time. Other orders
+        // (`11/04/2025, 08:00`) stay text only.
+        let exported = saved_on_value(&s).and_then(|v| {
+            let (date, time) = v.split_once(' ')?;
+            let DateLine::YearFirst(y, m, d) = parse_date(date)? else {
+                return None;
+            };
+            let probe = format!("{time}\tx");
+            let t = parse_time(&probe)?;
+            let dt = jiff::civil::DateTime::new(y, m, d, t.hour, t.minute, 0, 0).ok()?;
+            Some(times::local(dt, false, v, options.tz.as_ref()))
+        });
+        let src = sink.source_mut();
+        src.exported = exported;
+        if let Some(serde_json::Value::Object(ext)) = src.extensions.get_mut(NAMESPACE) {
+            ext.insert("saved_on".into(), s.into());
+        }
     }
     // Members, and a chat of more than two senders is a group whatever its title said.
     let members: Vec<Member> = st

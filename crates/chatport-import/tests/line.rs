@@ -315,3 +315,35 @@ fn every_cut_of_a_fixture_imports_or_fails_cleanly() {
         }
     }
 }
+
+#[test]
+fn a_zip_holding_the_chat_text_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("line.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    z.start_file(
+        "[LINE] Chat with Ann Lee.txt",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    let text = std::fs::read(fixtures("line").join("en_direct_quoted_multiline.txt")).unwrap();
+    std::io::Write::write_all(&mut z, &text).unwrap();
+    z.finish().unwrap();
+    assert_eq!(
+        detect(&Input::open(&zip_path).unwrap()).unwrap(),
+        Platform::Line
+    );
+    let imp = import_as(
+        &zip_path,
+        Platform::Line,
+        "bundle",
+        ImportOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(imp.report.messages, 16);
+    let plain = import("en_direct_quoted_multiline.txt", ImportOptions::default());
+    let ids = |i: &common::Imported| -> Vec<serde_json::Value> {
+        i.messages().iter().map(|m| m["id"].clone()).collect()
+    };
+    assert_eq!(ids(&imp), ids(&plain), "ids do not depend on the container");
+}

@@ -28,6 +28,7 @@ const CASES: &[(&str, u64)] = &[
     ("data_json", 7),
     ("sigtop_text.txt", 6),
     ("sigtop.json", 9),
+    ("sigtop_short.txt", 8),
 ];
 
 #[test]
@@ -174,6 +175,27 @@ fn sigtop_text_blocks() {
         .find(|r| r["type"] == "conversation")
         .unwrap();
     assert_eq!(conv["title"], "Ann Lee (+15551234567)");
+}
+
+#[test]
+fn sigtop_text_short_lines() {
+    let imp = import("sigtop_short.txt", "out.jsonl", ImportOptions::default());
+    let msgs = imp.messages();
+    assert_eq!(msgs[0]["time"]["at"], "2024-03-05T10:00");
+    assert_eq!(msgs[0]["time"]["kind"], "local");
+    assert_eq!(msgs[1]["text"], "Hi!\nA second line");
+    assert_eq!(msgs[2]["text"], "Nice photos");
+    assert_eq!(msgs[2]["reply_to"]["sender_name"], "Ann Lee");
+    assert!(msgs[2].get("edited").is_some());
+    assert_eq!(msgs[2]["attachments"].as_array().unwrap().len(), 2);
+    assert!(msgs[3].get("text").is_none());
+    assert_eq!(msgs[3]["attachments"].as_array().unwrap().len(), 1);
+    assert_eq!(msgs[4]["event"]["platform_kind"], "group-v2-change");
+    assert_eq!(msgs[5]["text"], "[not a detail list] but text");
+    assert!(msgs[6].get("time").is_none());
+    assert_eq!(msgs[6]["sender_name"], "Ben");
+    assert_eq!(msgs[7]["text"], "a name: with a colon stays in the text");
+    assert_eq!(msgs[0]["sender"], "sg-a-me");
 }
 
 #[test]
@@ -395,6 +417,7 @@ fn every_cut_of_a_fixture_imports_or_fails_cleanly() {
         ("data_json/Book club/data.json", "data.json"),
         ("sigtop_text.txt", "sigtop.txt"),
         ("sigtop.json", "sigtop.json"),
+        ("sigtop_short.txt", "short.txt"),
     ] {
         let full = std::fs::read(fixtures("signal").join(case)).unwrap();
         for cut in (0..full.len()).step_by(7) {
@@ -413,4 +436,45 @@ fn every_cut_of_a_fixture_imports_or_fails_cleanly() {
             let _ = std::fs::remove_dir_all(&sub);
         }
     }
+}
+
+#[test]
+fn a_zipped_export_folder_with_a_top_folder_imports_with_its_media() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("signal-chats.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    let root = fixtures("signal").join("export_folder");
+    for rel in [
+        "Ann Lee/chat.md",
+        "Ann Lee/media/photo one.jpg",
+        "exported_stickers/pack1/3.webp",
+    ] {
+        z.start_file(
+            format!("signal-chats/{rel}"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        std::io::Write::write_all(&mut z, &std::fs::read(root.join(rel)).unwrap()).unwrap();
+    }
+    z.finish().unwrap();
+    assert_eq!(
+        detect(&Input::open(&zip_path).unwrap()).unwrap(),
+        Platform::Signal
+    );
+    let imp = import_as(
+        &zip_path,
+        Platform::Signal,
+        "bundle",
+        ImportOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(imp.report.messages, 13);
+    let look = find(&imp.messages(), "Look").clone();
+    assert_eq!(look["attachments"][0]["status"], "present");
+    let conv = imp
+        .records()
+        .into_iter()
+        .find(|r| r["type"] == "conversation")
+        .unwrap();
+    assert_eq!(conv["title"], "Ann Lee");
 }

@@ -3,7 +3,7 @@
 //! with `media/`) and tbvdm/sigtop (`export-messages` in text or JSON, one file per chat).
 //!
 //! The input is one such file, a chat folder, or the folder (or zip) a tool wrote with one
-//! sub-folder or file per chat. Each chat becomes a conversation; in a signal-export folder
+//! sub-folder or file per chat (sigtop's `text`, `text-short` or `json` format). Each chat becomes a conversation; in a signal-export folder
 //! that holds both, `data.json` is read (it is structured) and `chat.md` is not. See
 //! [`export`] and [`sigtop`] for the formats and what maps where.
 
@@ -30,6 +30,8 @@ enum Format {
     DataJson,
     /// sigtop's `-f text`.
     SigtopText,
+    /// sigtop's `-f text-short`.
+    SigtopShort,
     /// sigtop's `-f json`: raw Signal Desktop message objects.
     SigtopJson,
 }
@@ -49,6 +51,17 @@ fn classify(head: &[u8]) -> Option<Format> {
     }
     if export::md_header(first).is_some() {
         return Some(Format::ChatMd);
+    }
+    if sigtop::short_header(first).is_some() {
+        // Text that merely starts with a date and a name: a second line of the same form, or
+        // a file of one line.
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let whole = head.len() < 16384;
+        let again = lines
+            .iter()
+            .skip(1)
+            .any(|l| sigtop::short_header(l).is_some());
+        return (again || whole && lines.len() == 1).then_some(Format::SigtopShort);
     }
     let has = |k: &str| text.contains(k);
     if first.starts_with('{') {
@@ -198,7 +211,7 @@ fn units(input: &Input, limit: usize) -> Vec<Unit> {
             break;
         }
         peeked += 1;
-        if let Some(f @ (Format::SigtopText | Format::SigtopJson)) = peek(n) {
+        if let Some(f @ (Format::SigtopText | Format::SigtopShort | Format::SigtopJson)) = peek(n) {
             out.push(Unit {
                 format: f,
                 entry: (*n).to_owned(),
@@ -353,7 +366,7 @@ pub(crate) fn import(
             .iter()
             .map(|u| match u.format {
                 Format::ChatMd | Format::DataJson => "signal-export",
-                Format::SigtopText | Format::SigtopJson => "sigtop",
+                Format::SigtopText | Format::SigtopShort | Format::SigtopJson => "sigtop",
             })
             .collect();
         exporters.dedup();
@@ -381,6 +394,7 @@ pub(crate) fn import(
                         Format::ChatMd => "signal-export chat.md",
                         Format::DataJson => "signal-export data.json",
                         Format::SigtopText => "sigtop text",
+                        Format::SigtopShort => "sigtop text-short",
                         Format::SigtopJson => "sigtop json",
                     }
                     .into(),
@@ -416,7 +430,7 @@ pub(crate) fn import(
         let mut platform_id = None;
         let mut ext = serde_json::Map::new();
         match u.format {
-            Format::ChatMd | Format::DataJson => {}
+            Format::ChatMd | Format::DataJson | Format::SigtopShort => {}
             Format::SigtopText => {
                 if let Some(h) = sigtop::text_header(input, &u.entry)? {
                     conv_title = Some(h.clone());
@@ -445,6 +459,7 @@ pub(crate) fn import(
             Format::ChatMd => export::import_md(input, options, sink, &mut chat)?,
             Format::DataJson => export::import_json(input, options, sink, &mut chat)?,
             Format::SigtopText => sigtop::import_text(input, options, sink, &mut chat)?,
+            Format::SigtopShort => sigtop::import_short(input, options, sink, &mut chat)?,
             Format::SigtopJson => sigtop::import_json(input, options, sink, &mut chat)?,
         }
         let others = chat.members.iter().filter(|m| *m != SELF_ID).count();

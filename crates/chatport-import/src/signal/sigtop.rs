@@ -10,6 +10,11 @@
 //! `|`-prefixed blocks (`| Version: N`, `| Sent: …`, quote `| > …`, `|`, `| body`), newest
 //! first. Times carry their offset: they are instants.
 //!
+//! `-f text-short` writes one line per message, `YYYY-MM-DD HH:MM NAME: [DETAILS] BODY`, in the
+//! exporting machine's local time (minutes, no zone): `NAME` is `You` or the sender's name,
+//! `DETAILS` lists `reply to NAME on YYYY-MM-DD HH:MM`, `edited` and `N attachment(s)`, and a
+//! message that is not a text is `[TYPE message]`. Body lines after the first follow as they are.
+//!
 //! `-f json` writes a JSON array of Signal Desktop's own message objects, as stored: `id`,
 //! `conversationId`, `type`, `body`, `sent_at` (Unix ms, the message's identity in quotes),
 //! `received_at`, `source`/`sourceServiceId`/`sourceUuid`, `attachments`, `bodyRanges`
@@ -1082,4 +1087,227 @@ fn json_attachment(
         att.extensions.insert(NAMESPACE.into(), a.into());
     }
     Ok(att)
+}
+
+/// A text-short line: its local date-time, the time text, the name and the rest.
+pub(super) fn short_header(
+    line: &str,
+) -> Option<(Option<jiff::civil::DateTime>, &str, &str, &str)> {
+    let (time, rest) = if let Some(rest) = line.strip_prefix("unknown ") {
+        (None, rest)
+    } else {
+        let b = line.as_bytes();
+        if b.len() < 18
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || b[10] != b' '
+            || b[13] != b':'
+            || b[16] != b' '
+        {
+            return None;
+        }
+        let num = |r: std::ops::Range<usize>| -> Option<i32> {
+            let t = line.get(r)?;
+            t.bytes()
+                .all(|c| c.is_ascii_digit())
+                .then(|| t.parse().ok())?
+        };
+        let dt = jiff::civil::DateTime::new(
+            num(0..4)? as i16,
+            num(5..7)? as i8,
+            num(8..10)? as i8,
+            num(11..13)? as i8,
+            num(14..16)? as i8,
+            0,
+            0,
+        )
+        .ok()?;
+        (Some(dt), &line[17..])
+    };
+    let time_text = &line[..line.len() - rest.len()].trim_end();
+    // The name ends at the first `:` followed by a space or the end of the line.
+    let i = rest
+        .match_indices(':')
+        .map(|(i, _)| i)
+        .find(|&i| matches!(rest.as_bytes().get(i + 1), None | Some(b' ')))?;
+    let name = &rest[..i];
+    if name.is_empty() || name.starts_with(' ') {
+        return None;
+    }
+    let body = rest[i + 1..].strip_prefix(' ').unwrap_or(&rest[i + 1..]);
+    Some((time, time_text, name, body))
+}
+
+/// What a text-short `[…]` list says, when every item is one sigtop writes.
+#[derive(Default)]
+struct ShortDetails {
+    reply_to: Option<(String, String)>,
+    edited: bool,
+    attachments: u64,
+}
+
+fn short_details(list: &str) -> Option<ShortDetails> {
+    let mut d = ShortDetails::default();
+    for item in list.split(", ") {
+        if item == "edited" {
+            d.edited = true;
+        } else if let Some(r) = item.strip_prefix("reply to ") {
+            let (who, when) = r.rsplit_once(" on ")?;
+            d.reply_to = Some((who.to_owned(), when.to_owned()));
+        } else if let Some(n) = item
+            .strip_suffix(" attachments")
+            .or_else(|| item.strip_suffix(" attachment"))
+        {
+            d.attachments = n.parse().ok()?;
+        } else {
+            return None;
+        }
+    }
+    Some(d)
+}
+
+/// Reads a sigtop text-short file.
+pub(super) fn import_short(
+    input: &Input,
+    options: &ImportOptions,
+    sink: &mut Sink,
+    chat: &mut Chat,
+) -> Result<(), ImportError> {
+    struct Pending {
+        line: u64,
+        time: Option<Time>,
+        time_text: String,
+        name: String,
+        body: String,
+    }
+    let entry = chat.file.clone();
+    let shown = chat.shown.clone();
+    let mut pending: Option<Pending> = None;
+    let flush = |p: Pending, sink: &mut Sink, chat: &mut Chat| -> Result<(), ImportError> {
+        let mut m = Message::new(String::new(), chat.id.clone(), chat.next_ordinal());
+        m.origin = sink.origin_line(&chat.file, p.line);
+        m.time = p.time;
+        let id = text_account(sink, &p.name)?;
+        chat.member(&id);
+        m.sender = Some(id);
+        m.sender_name = Some(p.name.clone());
+        let mut ext = Map::new();
+        ext.insert("line".into(), p.body.clone().into());
+        if m.time.is_none() {
+            ext.insert("time".into(), p.time_text.clone().into());
+        }
+        let mut body = p.body.as_str();
+        let first_end = body.find('\n').unwrap_or(body.len());
+        let first = &body[..first_end];
+        if let Some(kind) = first
+            .strip_prefix('[')
+            .and_then(|r| r.strip_suffix(" message]"))
+            .filter(|k| !k.is_empty() && !k.contains(' ') && first_end == body.len())
+        {
+            m.event = Some(Box::new(Event {
+                platform_kind: Some(kind.to_owned()),
+                ..Event::new(EventKind::Other)
+            }));
+            body = "";
+        } else if let Some(close) = first.find(']').filter(|_| first.starts_with('['))
+            && let Some(d) = short_details(&first[1..close])
+        {
+            body = body[close + 1..]
+                .strip_prefix(' ')
+                .unwrap_or(&body[close + 1..]);
+            if let Some((who, when)) = d.reply_to {
+                m.reply_to = Some(Box::new(Reply {
+                    message: None,
+                    platform_id: None,
+                    quote: None,
+                    sender_name: Some(who),
+                }));
+                ext.insert("reply_to_time".into(), when.into());
+            }
+            if d.edited {
+                m.edited = Some(Box::new(Edit {
+                    time: None,
+                    by: None,
+                    history: Vec::new(),
+                }));
+            }
+            for _ in 0..d.attachments.min(10_000) {
+                m.attachments.push(Attachment::missing(
+                    AttachmentKind::Other,
+                    Some("sigtop text-short gives only the number of attachments".into()),
+                ));
+            }
+        }
+        if m.event.is_none() && !body.is_empty() {
+            m.text = Some(body.to_owned());
+        }
+        if m.reply_to.is_none()
+            && m.edited.is_none()
+            && m.attachments.is_empty()
+            && m.event.is_none()
+        {
+            ext.remove("line");
+        }
+        if !ext.is_empty() {
+            m.extensions.insert(NAMESPACE.into(), ext.into());
+        }
+        chat.write_derived(sink, &mut m, &p.name, &p.body)
+    };
+    input.read_entry_buffered(&entry, |r| {
+        let mut buf = Vec::new();
+        let mut n = 0u64;
+        loop {
+            buf.clear();
+            let got = r
+                .read_until(b'\n', &mut buf)
+                .map_err(|e| ImportError::io_shown(shown.clone(), e))?;
+            if got == 0 {
+                break;
+            }
+            n += 1;
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+            }
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+            let mut l: &[u8] = &buf;
+            if n == 1 {
+                l = l.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(l);
+            }
+            if memchr::memchr(0, l).is_some() {
+                return Err(ImportError::invalid(
+                    format!("{shown}:{n}"),
+                    "binary data (a NUL byte) where a sigtop text-short export has text",
+                ));
+            }
+            let line = String::from_utf8_lossy(l);
+            if let Some((dt, time_text, name, body)) = short_header(&line) {
+                if let Some(p) = pending.take() {
+                    flush(p, sink, chat)?;
+                }
+                sink.source_message();
+                pending = Some(Pending {
+                    line: n,
+                    time: dt
+                        .map(|dt| crate::times::local(dt, false, time_text, options.tz.as_ref())),
+                    time_text: time_text.to_owned(),
+                    name: name.to_owned(),
+                    body: body.to_owned(),
+                });
+            } else if let Some(p) = pending.as_mut() {
+                p.body.push('\n');
+                p.body.push_str(&line);
+            } else if !line.trim().is_empty() {
+                return Err(ImportError::invalid(
+                    format!("{shown}:{n}"),
+                    "not a sigtop text-short export: lines start with `YYYY-MM-DD HH:MM NAME:`",
+                ));
+            }
+        }
+        if let Some(p) = pending.take() {
+            flush(p, sink, chat)?;
+        }
+        Ok(())
+    })
 }
