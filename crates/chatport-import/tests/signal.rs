@@ -153,7 +153,7 @@ fn sigtop_text_blocks() {
     let hi = &msgs[1];
     assert_eq!(
         hi["text"],
-        "Hi!\n\nTwo paragraphs, the second after a blank line."
+        "Hi!\n\nTwo paragraphs, the second after a blank line.\n\nFrom: a paragraph that looks like a field"
     );
     assert_eq!(hi["attachments"].as_array().unwrap().len(), 2);
     assert_eq!(hi["attachments"][0]["mime_type"], "image/jpeg");

@@ -97,6 +97,8 @@ struct Parts {
     body: String,
     quote: Option<String>,
     reactions: Vec<(String, String)>,
+    /// Reaction entries that are not `name: emoji`, kept as written.
+    odd_reactions: Vec<String>,
     /// The sticker's label and, when exported, its path.
     sticker: Option<(String, Option<String>)>,
     /// Attachments: name, path (`None`: not exported), why it is missing, keys kept.
@@ -206,13 +208,12 @@ fn parse_md_body(text: &str) -> Parts {
         && let Some(i) = s.rfind("\n(- ")
         && i + 4 <= s.len() - 3
     {
-        p.reactions = s[i + 4..s.len() - 3]
-            .split(", ")
-            .filter_map(|r| {
-                let (n, e) = r.rsplit_once(": ")?;
-                Some((n.to_owned(), e.to_owned()))
-            })
-            .collect();
+        for r in s[i + 4..s.len() - 3].split(", ") {
+            match r.rsplit_once(": ") {
+                Some((n, e)) if !e.is_empty() => p.reactions.push((n.to_owned(), e.to_owned())),
+                _ => p.odd_reactions.push(r.to_owned()),
+            }
+        }
         s = &s[..i];
     }
     p.body = s.strip_suffix("  ").unwrap_or(s).to_owned();
@@ -333,6 +334,9 @@ fn emit(
         ext.insert("body".into(), parts.body.clone().into());
     } else if !parts.body.is_empty() {
         m.text = Some(parts.body.clone());
+    }
+    if !parts.odd_reactions.is_empty() {
+        ext.insert("reactions".into(), parts.odd_reactions.clone().into());
     }
     // Reactions, one per emoji in order of appearance.
     for (name, emoji) in &parts.reactions {
@@ -554,13 +558,20 @@ pub(super) fn import_json(
                     ));
                 }
             };
-            let dt: jiff::civil::DateTime = date.parse().map_err(|_| {
-                ImportError::invalid(
-                    loc.clone(),
-                    format!("`date` {date:?} is not an ISO 8601 date and time"),
-                )
-            })?;
-            let time = local_time(dt, true, &date, options.tz.as_ref());
+            // Naive ISO 8601, the exporting machine's local time; an offset, should a version
+            // write one, makes it an instant.
+            let time = match crate::times::instant_text(&date) {
+                Some(t) => t,
+                None => {
+                    let dt: jiff::civil::DateTime = date.parse().map_err(|_| {
+                        ImportError::invalid(
+                            loc.clone(),
+                            format!("`date` {date:?} is not an ISO 8601 date and time"),
+                        )
+                    })?;
+                    local_time(dt, true, &date, options.tz.as_ref())
+                }
+            };
             let text = |v: Option<Value>| match v {
                 Some(Value::String(s)) => s,
                 _ => String::new(),
@@ -694,6 +705,12 @@ mod tests {
                 ("d.pdf", Some("./media/d.pdf"))
             ]
         );
+        let p = parse_md_body("hi  \n(- Ann: 👍, broken -)");
+        assert_eq!(p.reactions, vec![("Ann".to_owned(), "👍".to_owned())]);
+        assert_eq!(p.odd_reactions, vec!["broken".to_owned()]);
+        // Empty markers are text, not a crash.
+        assert_eq!(parse_md_body("\n(- -)").body, "\n(- -)");
+        assert_eq!(parse_md_body("\n(( ))").body, "\n(( ))");
         let c = parse_call("Outgoing voice call (accepted, 1m 5s)").unwrap();
         assert_eq!(c.duration_seconds, Some(65.0));
         assert!(parse_call("Outgoing call is fine").is_none());

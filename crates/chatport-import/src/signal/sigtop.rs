@@ -302,16 +302,31 @@ pub(super) fn import_text(
     let shown = chat.shown.clone();
     // Sent time text -> message id, so that quotes find the message they quote.
     let mut by_sent: HashMap<(String, String), String> = HashMap::new();
+    let flush = |cur: &mut Vec<String>,
+                 line: u64,
+                 sink: &mut Sink,
+                 chat: &mut Chat,
+                 by_sent: &mut HashMap<(String, String), String>|
+     -> Result<(), ImportError> {
+        // Trailing blank lines belong to no message.
+        while cur.last().is_some_and(String::is_empty) {
+            cur.pop();
+        }
+        if !cur.is_empty() {
+            let block = parse_block(cur, false);
+            write_text_message(input, sink, chat, &block, line, by_sent)?;
+            cur.clear();
+        }
+        Ok(())
+    };
     input.read_entry_buffered(&entry, |r| {
-        let mut lines: Vec<String> = Vec::new();
-        let mut starts: Vec<u64> = Vec::new();
         let mut n = 0u64;
+        let mut held: Option<(u64, String)> = None;
         let mut buf = Vec::new();
         let mut header_seen = false;
         let mut cur: Vec<String> = Vec::new();
         let mut cur_line = 0u64;
         let mut prev_blank = false;
-        let _ = (&mut lines, &mut starts);
         loop {
             buf.clear();
             let got = r
@@ -357,31 +372,34 @@ pub(super) fn import_text(
                     None => return Ok(()),
                 }
             }
-            // A message starts after a blank line with `From: ` or `Type: `.
-            let starts_message =
-                line.as_deref().is_some_and(|l| {
-                    prev_blank && (l.starts_with("From: ") || l.starts_with("Type: "))
-                }) && !cur.last().is_some_and(|l: &String| l.starts_with("From: "));
-            let starts_message = starts_message
-                && !(line.as_deref().is_some_and(|l| l.starts_with("Type: "))
-                    && cur.len() == 1
-                    && cur[0].starts_with("From: "));
-            if eof || starts_message {
-                // Trailing blank lines belong to no message.
-                while cur.last().is_some_and(String::is_empty) {
-                    cur.pop();
+            // A message starts after a blank line with `From: ` followed by `Type: `, or with
+            // `Type: ` (messages without a known sender). A body paragraph that starts with
+            // `From: ` is held until the next line shows which it is.
+            let Some(l) = line else {
+                if let Some((_, h)) = held.take() {
+                    cur.push(h);
                 }
-                if !cur.is_empty() {
-                    let block = parse_block(&cur, false);
-                    write_text_message(input, sink, chat, &block, cur_line, &mut by_sent)?;
-                    cur.clear();
+                flush(&mut cur, cur_line, sink, chat, &mut by_sent)?;
+                return Ok(());
+            };
+            if let Some((hn, h)) = held.take() {
+                if l.starts_with("Type: ") {
+                    flush(&mut cur, cur_line, sink, chat, &mut by_sent)?;
+                    cur_line = hn;
+                    cur.push(h);
+                    cur.push(l);
+                    prev_blank = false;
+                    continue;
                 }
-                if eof {
-                    return Ok(());
-                }
+                cur.push(h);
+            } else if prev_blank && l.starts_with("From: ") {
+                held = Some((n, l));
+                prev_blank = false;
+                continue;
+            } else if prev_blank && l.starts_with("Type: ") {
+                flush(&mut cur, cur_line, sink, chat, &mut by_sent)?;
                 cur_line = n;
             }
-            let l = line.expect("not at the end");
             prev_blank = l.is_empty();
             if cur.is_empty() && l.is_empty() {
                 continue;
