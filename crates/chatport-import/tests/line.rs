@@ -196,6 +196,25 @@ fn utf16_is_converted_and_legacy_encodings_are_refused_naming_the_file() {
     assert_eq!(imp.messages()[0]["text"], "Hello 🙂");
 
     let dir = tempfile::tempdir().unwrap();
+    // The same text in UTF-16 big-endian with its byte order mark: the same messages.
+    let text = "[LINE] Chat history with Ann\n\n2024/01/02(Tue)\n09:15\tAnn\tHello 🙂\n";
+    let mut be = vec![0xFE, 0xFF];
+    for u in text.encode_utf16() {
+        be.extend_from_slice(&u.to_be_bytes());
+    }
+    let p = dir.path().join("utf16be.txt");
+    std::fs::write(&p, &be).unwrap();
+    assert_eq!(detect(&Input::open(&p).unwrap()).unwrap(), Platform::Line);
+    let imp = import_as(&p, Platform::Line, "out.jsonl", ImportOptions::default()).unwrap();
+    assert_eq!(imp.messages()[0]["text"], "Hello 🙂");
+    // UTF-16 without a byte order mark cannot be told from binary data: refused, naming it.
+    let p = dir.path().join("utf16_no_bom.txt");
+    std::fs::write(&p, &be[2..]).unwrap();
+    let err = import_as(&p, Platform::Line, "out.jsonl", ImportOptions::default())
+        .err()
+        .expect("refused");
+    assert_eq!(err.exit_code(), 1);
+    assert!(err.to_string().contains("utf16_no_bom.txt:1"), "{err}");
     // Thai in cp874 (TIS-620): "สวัสดี" is bytes 0xCA 0xC7 0xD1 0xCA 0xB4 0xD5.
     let mut bytes =
         b"[LINE] Chat history with Somchai\n\n2024/01/15(Mon)\n10:00\tSomchai\t".to_vec();
