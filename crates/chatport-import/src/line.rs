@@ -783,13 +783,22 @@ pub(crate) fn import(
     let (title, kind) = match &parsed {
         Some(t) => (t.title.clone(), t.kind),
         None => {
+            // The file name LINE gives the export: `[LINE] Chat with NAME.txt`,
+            // `[LINE] NAMEとのトーク.txt` (one-to-one), `[LINE] NAMEのトーク.txt` (group).
             let stem = file_stem.trim_start_matches("[LINE]").trim();
-            match stem.strip_prefix("Chat with ") {
-                Some(n) => (Some(n.to_owned()), ConversationKind::Direct),
-                None => (
+            if let Some(n) = stem.strip_prefix("Chat with ") {
+                (Some(n.to_owned()), ConversationKind::Direct)
+            } else if let Some(n) = stem.strip_prefix("Chat in ") {
+                (Some(n.to_owned()), ConversationKind::Group)
+            } else if let Some(n) = stem.strip_suffix("とのトーク") {
+                (Some(n.to_owned()), ConversationKind::Direct)
+            } else if let Some(n) = stem.strip_suffix("のトーク") {
+                (Some(n.to_owned()), ConversationKind::Group)
+            } else {
+                (
                     Some(stem.to_owned()).filter(|s| !s.is_empty()),
                     ConversationKind::Unknown,
-                ),
+                )
             }
         }
     };

@@ -366,3 +366,25 @@ fn a_zip_holding_the_chat_text_imports() {
     };
     assert_eq!(ids(&imp), ids(&plain), "ids do not depend on the container");
 }
+
+#[test]
+fn without_its_title_line_the_file_name_gives_the_title() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("[LINE] 花子とのトーク.txt");
+    std::fs::copy(
+        fixtures("not-whatsapp").join("line_ja_no_header_line.txt"),
+        &p,
+    )
+    .unwrap();
+    let imp = import_as(&p, Platform::Line, "out.jsonl", ImportOptions::default()).unwrap();
+    assert_eq!(imp.report.messages, 2);
+    let conv = imp
+        .records()
+        .into_iter()
+        .find(|r| r["type"] == "conversation")
+        .unwrap();
+    assert_eq!(conv["title"], "花子");
+    assert_eq!(conv["kind"], "direct");
+    let msgs = imp.messages();
+    assert_eq!(msgs[1]["attachments"][0]["missing_reason"], "[スタンプ]");
+}
