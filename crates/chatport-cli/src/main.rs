@@ -57,11 +57,11 @@ enum Command {
         /// The platform; detected when not given.
         #[arg(long, value_enum)]
         from: Option<FromPlatform>,
-        /// Read the export's local times (WhatsApp) in this IANA zone, e.g. Europe/Berlin; without
+        /// Read the export's local times (WhatsApp, LINE, signal-export, ...) in this IANA zone, e.g. Europe/Berlin; without
         /// it they stay local times with no zone.
         #[arg(long, value_name = "ZONE")]
         tz: Option<String>,
-        /// The date order of a WhatsApp file whose dates cannot tell (all days 12 or below).
+        /// The date order of a WhatsApp or LINE file whose dates cannot tell (all days 12 or below).
         #[arg(long, value_enum)]
         date_order: Option<DateOrderArg>,
         /// Your own name as the export shows it, where the format cannot tell who exported.

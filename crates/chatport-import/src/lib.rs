@@ -324,10 +324,10 @@ pub fn import_from(
     if let Some(me) = &options.me {
         sink.mark_me(me, input.path().display().to_string());
     }
-    if options.date_order.is_some() && platform != Platform::WhatsApp {
+    if options.date_order.is_some() && !matches!(platform, Platform::WhatsApp | Platform::Line) {
         sink.warn(
             "option-not-used",
-            "--date-order applies to WhatsApp chats only; this import did not use it",
+            "--date-order applies to WhatsApp and LINE chats only; this import did not use it",
             input.path().display().to_string(),
         );
     }
