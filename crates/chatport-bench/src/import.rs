@@ -154,6 +154,67 @@ pub fn generate_telegram(path: &Path, messages: u64) -> Result<(), String> {
     w.flush().map_err(io)
 }
 
+/// Writes a ChatGPT `conversations.json` of `messages` messages: conversations of 20 nodes each
+/// in one chain (a hidden system root, then alternating user and assistant turns), with the keys
+/// the data export writes.
+pub fn generate_chatgpt(path: &Path, messages: u64) -> Result<(), String> {
+    let f = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut w = BufWriter::with_capacity(1 << 20, f);
+    let io = |e: std::io::Error| e.to_string();
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let per = 20u64;
+    let conversations = messages.div_ceil(per);
+    let mut written = 0u64;
+    w.write_all(b"[").map_err(io)?;
+    for c in 0..conversations {
+        let n = per.min(messages - written);
+        written += n;
+        let start = 1_700_000_000.0 + c as f64 * 3600.0;
+        let node = |i: u64| format!("{c:08x}-0000-4000-8000-{i:012x}");
+        let mut mapping = Vec::new();
+        let mut last = String::new();
+        for i in 0..n {
+            let (role, hidden) = match i {
+                0 => ("system", true),
+                i if i % 2 == 1 => ("user", false),
+                _ => ("assistant", false),
+            };
+            let t = text(&mut rng);
+            let id = node(i);
+            let parent = if i == 0 {
+                "null".to_owned()
+            } else {
+                format!("\"{}\"", node(i - 1))
+            };
+            let child = if i + 1 < n {
+                format!("[\"{}\"]", node(i + 1))
+            } else {
+                "[]".into()
+            };
+            let meta = if hidden {
+                r#"{"is_visually_hidden_from_conversation": true}"#
+            } else {
+                "{}"
+            };
+            mapping.push(format!(
+                "\"{id}\": {{\"id\": \"{id}\", \"message\": {{\"id\": \"{id}\", \"author\": {{\"role\": \"{role}\", \"name\": null, \"metadata\": {{}}}}, \"create_time\": {:.6}, \"update_time\": null, \"content\": {{\"content_type\": \"text\", \"parts\": [{}]}}, \"status\": \"finished_successfully\", \"end_turn\": true, \"weight\": 1.0, \"metadata\": {meta}, \"recipient\": \"all\", \"channel\": null}}, \"parent\": {parent}, \"children\": {child}}}",
+                start + i as f64 * 7.25,
+                serde_json::to_string(&t).map_err(|e| e.to_string())?
+            ));
+            last = id;
+        }
+        let sep = if c == 0 { "\n" } else { ",\n" };
+        write!(
+            w,
+            "{sep}{{\"title\": \"Conversation {c}\", \"create_time\": {start:.6}, \"update_time\": {start:.6}, \"mapping\": {{{}}}, \"moderation_results\": [], \"current_node\": \"{last}\", \"conversation_id\": \"{c:08x}-conv\", \"is_archived\": false}}",
+            mapping.join(", ")
+        )
+        .map_err(io)?;
+    }
+    w.write_all(b"\n]\n").map_err(io)?;
+    w.flush().map_err(io)
+}
+
 /// The child-process phases of this benchmark; returns the count each phase saw.
 pub fn phase(kind: &str, file: &str) -> Result<Option<u64>, String> {
     Ok(Some(match kind {
@@ -169,19 +230,19 @@ pub fn phase(kind: &str, file: &str) -> Result<Option<u64>, String> {
             }
             n
         }
-        // Baseline for Telegram: serde_json skimming the file from a reader, as jq or any
-        // streaming reader would have to.
-        "tg-skim" => {
+        // Baseline for Telegram and ChatGPT: serde_json skimming the file from a reader, as jq
+        // or any streaming reader would have to.
+        "tg-skim" | "gpt-skim" => {
             let f = std::fs::File::open(file).map_err(|e| e.to_string())?;
             let r = BufReader::with_capacity(256 << 10, f);
             let _: IgnoredAny = serde_json::from_reader(r).map_err(|e| e.to_string())?;
             std::fs::metadata(file).map_err(|e| e.to_string())?.len()
         }
-        "wa-import" | "tg-import" => {
-            let platform = if kind == "wa-import" {
-                chatport_import::Platform::WhatsApp
-            } else {
-                chatport_import::Platform::Telegram
+        "wa-import" | "tg-import" | "gpt-import" => {
+            let platform = match kind {
+                "wa-import" => chatport_import::Platform::WhatsApp,
+                "tg-import" => chatport_import::Platform::Telegram,
+                _ => chatport_import::Platform::ChatGpt,
             };
             let out = PathBuf::from(format!("{file}.out.jsonl"));
             let options = chatport_import::ImportOptions {
@@ -220,7 +281,7 @@ fn print_rows(rows: &[Row<'_>], mb: f64, messages: u64) {
     }
 }
 
-/// `chatport-bench import [--messages N] [--dir DIR] [--only whatsapp|telegram]`
+/// `chatport-bench import [--messages N] [--dir DIR] [--only whatsapp|telegram|chatgpt]`
 pub fn bench_import(args: &[String]) -> Result<(), String> {
     let messages: u64 = flag(args, "--messages")
         .unwrap_or("1000000")
@@ -265,6 +326,37 @@ pub fn bench_import(args: &[String]) -> Result<(), String> {
         );
         let _ = std::fs::remove_file(&file);
         let _ = std::fs::remove_file(&out);
+        println!();
+    }
+    if only.is_none_or(|o| o == "chatgpt") {
+        // Memory must not follow the input's size: the same generator at two sizes.
+        println!("## ChatGPT: conversations of 20 messages, at two sizes");
+        println!(
+            "| messages | input MB | skim s | import s | import peak MiB | input MB per peak MiB |"
+        );
+        println!("|---|---|---|---|---|---|");
+        for n in [messages / 2, messages] {
+            let file = dir.join(format!("chatport-bench-gpt-{n}.json"));
+            generate_chatgpt(&file, n)?;
+            let mb = std::fs::metadata(&file).map_err(|e| e.to_string())?.len() as f64 / 1e6;
+            let skim = measure("gpt-skim", &file)?;
+            let import = measure("gpt-import", &file)?;
+            if import.records != n {
+                return Err(format!(
+                    "ChatGPT import wrote {} of {n} messages",
+                    import.records
+                ));
+            }
+            let peak = import.peak_kib as f64 / 1024.0;
+            println!(
+                "| {n} | {mb:.1} | {:.3} | {:.3} | {peak:.1} | {:.1} |",
+                skim.secs,
+                import.secs,
+                mb / peak
+            );
+            let _ = std::fs::remove_file(&file);
+            let _ = std::fs::remove_file(format!("{}.out.jsonl", file.display()));
+        }
         println!();
     }
     if only.is_none_or(|o| o == "telegram") {

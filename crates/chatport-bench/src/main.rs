@@ -67,13 +67,13 @@ fn main() {
         Some("validate") => bench_validate(&args[2..]),
         Some("import") => import::bench_import(&args[2..]),
         // The generated inputs alone, for profiling: generate-whatsapp|generate-telegram.
-        Some(g @ ("generate-whatsapp" | "generate-telegram")) => {
+        Some(g @ ("generate-whatsapp" | "generate-telegram" | "generate-chatgpt")) => {
             let n = flag(&args[2..], "--messages").unwrap_or("1000000").parse().unwrap_or(1_000_000);
             let out = PathBuf::from(flag(&args[2..], "--out").unwrap_or("bench-input"));
-            if g == "generate-whatsapp" {
-                import::generate_whatsapp(&out, n)
-            } else {
-                import::generate_telegram(&out, n)
+            match g {
+                "generate-whatsapp" => import::generate_whatsapp(&out, n),
+                "generate-telegram" => import::generate_telegram(&out, n),
+                _ => import::generate_chatgpt(&out, n),
             }
         }
         Some("phase") => run_phase(&args[2..]),
@@ -82,7 +82,7 @@ fn main() {
             let out = PathBuf::from(flag(&args[2..], "--out").unwrap_or("bench.jsonl"));
             generate(&out, n).map(|_| ())
         }
-        _ => Err("usage: chatport-bench validate [--messages N] [--dir DIR] | import [--messages N] [--dir DIR] [--only whatsapp|telegram] | generate [--messages N] [--out FILE]".to_owned()),
+        _ => Err("usage: chatport-bench validate [--messages N] [--dir DIR] | import [--messages N] [--dir DIR] [--only whatsapp|telegram|chatgpt] | generate [--messages N] [--out FILE]".to_owned()),
     };
     if let Err(e) = result {
         eprintln!("chatport-bench: {e}");

@@ -209,6 +209,16 @@ pub(crate) fn import(
             assets.entry(id).or_insert_with(|| e.name.clone());
         }
     }
+    if !not_imported.is_empty() {
+        sink.header_mut().extensions.insert(
+            NS.into(),
+            json!({ "files_not_imported": not_imported.clone() }),
+        );
+    }
+    // Each conversation is whole in memory while it is written: its accounts, the conversation
+    // (with its coverage) and its messages go straight to the output, so memory does not grow
+    // with the number of conversations.
+    sink.begin_messages()?;
     let mut ctx = Ctx {
         input,
         sink,
@@ -239,10 +249,6 @@ pub(crate) fn import(
             "files of the data export that hold no conversations are not imported",
             format!("{}: {list}", input.path().display()),
         );
-        ctx.sink
-            .header_mut()
-            .extensions
-            .insert(NS.into(), json!({ "files_not_imported": not_imported }));
     }
     Ok(())
 }
@@ -766,6 +772,33 @@ fn conversation(ctx: &mut Ctx, raw: RawConversation, index: usize) -> Result<(),
     if !rest.is_empty() {
         conv.extensions.insert(NS.into(), Value::Object(rest));
     }
+    // Coverage from the messages' own times: the conversation is written before them.
+    let mut count = 0u64;
+    let mut span: Option<((f64, Time), (f64, Time))> = None;
+    for &(i, _) in &order {
+        let Some(m) = message_of(i) else { continue };
+        count += 1;
+        let Some(v) = m.get("create_time") else {
+            continue;
+        };
+        let (Some(x), Some(t)) = (v.as_f64(), float_time(v)) else {
+            continue;
+        };
+        span = Some(match span.take() {
+            None => ((x, t.clone()), (x, t)),
+            Some((lo, hi)) => (
+                if x < lo.0 { (x, t.clone()) } else { lo },
+                if x > hi.0 { (x, t) } else { hi },
+            ),
+        });
+    }
+    conv.coverage.push(chatport_model::Coverage {
+        source: ctx.sink.source_id().to_owned(),
+        from: span.as_ref().map(|(lo, _)| lo.1.clone()),
+        to: span.map(|(_, hi)| hi.1),
+        messages: Some(count),
+        complete: None,
+    });
     ctx.sink.conversation(conv)?;
 
     // Messages.

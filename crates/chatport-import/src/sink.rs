@@ -82,6 +82,8 @@ pub struct Sink {
     finished: bool,
     /// Messages go straight to the output (see [`Sink::begin_messages`]).
     direct: bool,
+    /// Accounts and conversations written straight to the output after the messages began.
+    direct_counts: (u64, u64),
 }
 
 /// The temporary files and folders of the imports running in this process.
@@ -229,6 +231,7 @@ impl Sink {
             },
             finished: false,
             direct: false,
+            direct_counts: (0, 0),
         })
     }
 
@@ -281,10 +284,13 @@ impl Sink {
     /// one (a name not seen before goes to `other_names`) and fills fields it lacked.
     pub fn account(&mut self, a: Account) -> Result<(), ImportError> {
         if self.direct {
-            return Err(ImportError::Bug(format!(
-                "account {:?} added after the messages began",
-                a.id
-            )));
+            // Written at once; an account already written cannot be changed any more.
+            if self.body_mut()?.is_defined(&a.id) {
+                return Ok(());
+            }
+            self.body_mut()?.account(&a)?;
+            self.direct_counts.0 += 1;
+            return Ok(());
         }
         if let Some(&i) = self.account_index.get(&a.id) {
             let known = &mut self.accounts[i];
@@ -328,6 +334,9 @@ impl Sink {
 
     /// True when an account with `id` has been added.
     pub fn has_account(&self, id: &str) -> bool {
+        if self.direct {
+            return self.body.as_ref().and_then(|b| b.kind_of(id)) == Some(RecordType::Account);
+        }
         self.account_index.contains_key(id)
     }
 
@@ -347,10 +356,10 @@ impl Sink {
     /// this import's source is filled in at the end from the messages, where not set.
     pub fn conversation(&mut self, c: Conversation) -> Result<(), ImportError> {
         if self.direct {
-            return Err(ImportError::Bug(format!(
-                "conversation {:?} added after the messages began",
-                c.id
-            )));
+            // Written at once, before its messages; its coverage is the importer's to give.
+            self.body_mut()?.conversation(&c)?;
+            self.direct_counts.1 += 1;
+            return Ok(());
         }
         if self.conversation_index.contains_key(&c.id) {
             return Err(ImportError::Bug(format!(
@@ -368,6 +377,10 @@ impl Sink {
 
     /// True when a conversation with `id` has been added.
     pub fn has_conversation(&self, id: &str) -> bool {
+        if self.direct {
+            return self.body.as_ref().and_then(|b| b.kind_of(id))
+                == Some(RecordType::Conversation);
+        }
         self.conversation_index.contains_key(id)
     }
 
@@ -410,11 +423,16 @@ impl Sink {
     /// Like [`Sink::message`], but when the message's id is already taken, writes nothing and
     /// returns `Ok(false)`, so that an importer deriving ids can try the next one.
     pub fn message_or_taken(&mut self, m: &Message) -> Result<bool, ImportError> {
-        let Some(&ci) = self.conversation_index.get(&m.conversation) else {
-            return Err(ImportError::Bug(format!(
-                "message {:?} names conversation {:?}, which was not added",
-                m.id, m.conversation
-            )));
+        let ci = match self.conversation_index.get(&m.conversation) {
+            Some(&ci) => ci,
+            // In direct mode the writer itself refuses a conversation that was not written.
+            None if self.direct => usize::MAX,
+            None => {
+                return Err(ImportError::Bug(format!(
+                    "message {:?} names conversation {:?}, which was not added",
+                    m.id, m.conversation
+                )));
+            }
         };
         match self.body_mut()?.message(m) {
             Ok(()) => {}
@@ -618,12 +636,14 @@ impl Sink {
         }
     }
 
-    /// For importers that know every account and conversation, coverage included, before their
-    /// first message (the WhatsApp importer reads its file twice anyway): writes the header,
-    /// accounts and conversations now, and the messages that follow straight after them, with
-    /// no spool to copy at the end. From then on accounts and conversations can no longer be
-    /// added or changed, and coverage is not filled in from the messages. For a zip output,
-    /// whose media entries cannot interleave with the archive's, this changes nothing.
+    /// For importers that know each account and conversation, coverage included, before the
+    /// first message that needs it (the WhatsApp importer reads its file twice; the ChatGPT
+    /// importer holds one whole conversation at a time): writes the header and the accounts and
+    /// conversations added so far now, and every record added afterwards straight to the
+    /// output in the order given, with no spool to copy at the end and nothing kept in memory
+    /// but ids. From then on an account or conversation cannot be changed once added (adding an
+    /// account again does nothing), and coverage is not filled in from the messages. For a zip
+    /// output, whose media entries cannot interleave with the archive's, this changes nothing.
     pub fn begin_messages(&mut self) -> Result<(), ImportError> {
         if self.direct || self.kind == OutputKind::Zip || self.report.messages > 0 {
             return Ok(());
@@ -703,8 +723,8 @@ impl Sink {
                 }
             }
         }
-        self.report.conversations = self.conversations.len() as u64;
-        self.report.participants = self.accounts.len() as u64;
+        self.report.conversations = self.conversations.len() as u64 + self.direct_counts.1;
+        self.report.participants = self.accounts.len() as u64 + self.direct_counts.0;
         let media = std::mem::replace(&mut self.media, Media::None);
         match media {
             _ if self.direct => {}

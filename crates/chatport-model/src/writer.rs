@@ -122,6 +122,11 @@ impl<W: Write> ArchiveWriter<W> {
         self.ids.get(id).is_some()
     }
 
+    /// The kind of record `id` names, when it was written or declared so far.
+    pub fn kind_of(&self, id: &str) -> Option<RecordType> {
+        self.ids.get(id)
+    }
+
     /// Writes an account.
     pub fn account(&mut self, a: &Account) -> Result<(), WriteError> {
         self.write_ref(RecordView::Account(a))
