@@ -534,6 +534,16 @@ enum Place {
 }
 
 fn conversation(ctx: &mut Ctx, raw: RawConversation, index: usize) -> Result<(), ImportError> {
+    let r = conversation_inner(ctx, raw, index);
+    ctx.sink.end_scope();
+    r
+}
+
+fn conversation_inner(
+    ctx: &mut Ctx,
+    raw: RawConversation,
+    index: usize,
+) -> Result<(), ImportError> {
     let at = format!("{}#/{index}", ctx.shown);
     let Some(nodes) = raw.mapping else {
         let what = if raw.mapping_invalid {
@@ -801,7 +811,9 @@ fn conversation(ctx: &mut Ctx, raw: RawConversation, index: usize) -> Result<(),
     });
     ctx.sink.conversation(conv)?;
 
-    // Messages.
+    // Messages. No message of one conversation refers to another conversation's: once written,
+    // their ids need not be remembered by the import (the validation pass still checks them).
+    ctx.sink.begin_scope();
     let mut ordinal = 0u64;
     let mut ids: Vec<Option<String>> = vec![None; n];
     for (i, place) in order {

@@ -668,6 +668,24 @@ impl Sink {
         Ok(())
     }
 
+    /// In direct mode (see [`Sink::begin_messages`]), starts a scope of messages that no later
+    /// message refers to (one ChatGPT conversation); [`Sink::end_scope`] then forgets their ids,
+    /// so memory stays bounded by one scope. The validation pass still checks every id.
+    pub fn begin_scope(&mut self) {
+        if self.direct
+            && let Some(b) = self.body.as_mut()
+        {
+            b.begin_scope();
+        }
+    }
+
+    /// Ends the scope begun by [`Sink::begin_scope`].
+    pub fn end_scope(&mut self) {
+        if let Some(b) = self.body.as_mut() {
+            b.end_scope();
+        }
+    }
+
     fn body_mut(&mut self) -> Result<&mut ArchiveWriter<BufWriter<File>>, ImportError> {
         self.body
             .as_mut()

@@ -109,6 +109,11 @@ impl IdTable {
         }
     }
 
+    /// Forgets `id`: it names no record any more (see `ArchiveWriter::end_scope`).
+    pub fn remove(&mut self, id: &str) {
+        self.set.remove(&entry(id, RecordType::Header));
+    }
+
     /// The kind of record `id` names, if it has been defined.
     pub fn get(&self, id: &str) -> Option<RecordType> {
         self.set.get(&entry(id, RecordType::Header)).map(kind)

@@ -76,6 +76,7 @@ pub struct ArchiveWriter<W: Write> {
     last_ordinal: KeyMap<u64>,
     buf: Vec<u8>,
     records: u64,
+    scope: Option<Vec<String>>,
 }
 
 impl<W: Write> ArchiveWriter<W> {
@@ -87,6 +88,7 @@ impl<W: Write> ArchiveWriter<W> {
             last_ordinal: KeyMap::default(),
             buf: Vec::with_capacity(1024),
             records: 0,
+            scope: None,
         };
         w.emit(RecordView::Header(header))?;
         Ok(w)
@@ -102,6 +104,7 @@ impl<W: Write> ArchiveWriter<W> {
             last_ordinal: KeyMap::default(),
             buf: Vec::with_capacity(1024),
             records: 0,
+            scope: None,
         }
     }
 
@@ -120,6 +123,25 @@ impl<W: Write> ArchiveWriter<W> {
     /// True when `id` names a record written or declared so far.
     pub fn is_defined(&self, id: &str) -> bool {
         self.ids.get(id).is_some()
+    }
+
+    /// Starts a scope: the ids of the messages written from now on are remembered apart, so
+    /// that [`ArchiveWriter::end_scope`] can forget them. For writers whose messages never refer
+    /// to messages of an earlier scope (one ChatGPT conversation never refers to another): memory
+    /// then stays bounded by the ids still referable, not by all the messages written.
+    pub fn begin_scope(&mut self) {
+        self.scope = Some(Vec::new());
+    }
+
+    /// Ends the scope begun by [`ArchiveWriter::begin_scope`]: its messages' ids are forgotten,
+    /// and a later record that refers to one of them is refused as referring to nothing.
+    /// Accounts, persons and conversations are never forgotten.
+    pub fn end_scope(&mut self) {
+        if let Some(ids) = self.scope.take() {
+            for id in ids {
+                self.ids.remove(&id);
+            }
+        }
     }
 
     /// The kind of record `id` names, when it was written or declared so far.
@@ -211,6 +233,9 @@ impl<W: Write> ArchiveWriter<W> {
             });
         }
         self.emit(rec)?;
+        if let (Some(scope), RecordView::Message(_)) = (self.scope.as_mut(), rec) {
+            scope.push(id.to_owned());
+        }
         if let Some((key, ordinal)) = conversation {
             self.last_ordinal.insert(key, ordinal);
         }

@@ -53,3 +53,38 @@ fn refuses_bad_records_and_writes_nothing_for_them() {
         "type comes first on every line"
     );
 }
+
+#[test]
+fn a_scope_forgets_its_messages_but_not_accounts_or_conversations() {
+    use chatport_model::{
+        Account, ArchiveWriter, Conversation, ConversationKind, Header, Message, Reply,
+    };
+    let mut w = ArchiveWriter::new(Vec::new(), &Header::new("t", None)).unwrap();
+    w.account(&Account::new("a", "x")).unwrap();
+    w.conversation(&Conversation::new("c1", "x", ConversationKind::Direct))
+        .unwrap();
+    w.begin_scope();
+    w.message(&Message::new("m1", "c1", 1)).unwrap();
+    let mut reply = Message::new("m2", "c1", 2);
+    reply.reply_to = Some(Box::new(Reply {
+        message: Some("m1".into()),
+        platform_id: None,
+        quote: None,
+        sender_name: None,
+    }));
+    w.message(&reply).unwrap();
+    w.end_scope();
+    assert!(!w.is_defined("m1") && !w.is_defined("m2"));
+    assert!(w.is_defined("a") && w.is_defined("c1"));
+    // A later record referring to a forgotten message is refused.
+    let mut late = Message::new("m3", "c1", 3);
+    late.reply_to = Some(Box::new(Reply {
+        message: Some("m1".into()),
+        platform_id: None,
+        quote: None,
+        sender_name: None,
+    }));
+    assert!(w.message(&late).is_err());
+    late.reply_to = None;
+    w.message(&late).unwrap();
+}
