@@ -1023,7 +1023,14 @@ fn content(
             }
             // Plain text with its one or more string parts is wholly in `text` (parts joined by
             // blank lines; several parts keep the content whole too).
-            keep_raw = !(kind == "text" && only_strings && parts.is_some_and(|p| p.len() <= 1));
+            // Plain text needs no raw copy, unless the content carries more than its parts.
+            let only_parts = obj
+                .keys()
+                .all(|k| matches!(k.as_str(), "content_type" | "parts"));
+            keep_raw = !(kind == "text"
+                && only_strings
+                && only_parts
+                && parts.is_some_and(|p| p.len() <= 1));
         }
         "code" => {
             let t = obj.get("text").and_then(Value::as_str).unwrap_or("");

@@ -386,21 +386,36 @@ impl Ctx<'_> {
         };
         o.remove("platformId");
         o.remove("_type");
-        let name = o
-            .remove("accountName")
-            .and_then(|v| v.as_str().map(str::to_owned));
-        let aliases: Vec<String> = o
-            .remove("aliases")
-            .and_then(|v| v.as_array().cloned())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|a| a.as_str().map(str::to_owned))
-            .filter(|a| Some(a) != name.as_ref())
-            .collect();
-        let nickname = o
-            .remove("groupNickname")
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .filter(|s| !s.is_empty());
+        // Values of the types the format names are mapped and taken out; anything else stays
+        // in `o`, which ends under the account's extensions.
+        let name = match o.get("accountName") {
+            Some(Value::String(n)) => {
+                let n = n.clone();
+                o.remove("accountName");
+                Some(n)
+            }
+            _ => None,
+        };
+        let aliases: Vec<String> = match o.get("aliases") {
+            Some(Value::Array(a)) if a.iter().all(Value::is_string) => {
+                let list = a
+                    .iter()
+                    .filter_map(|a| a.as_str().map(str::to_owned))
+                    .filter(|a| Some(a) != name.as_ref())
+                    .collect();
+                o.remove("aliases");
+                list
+            }
+            _ => Vec::new(),
+        };
+        let nickname = match o.get("groupNickname") {
+            Some(Value::String(n)) => {
+                let n = n.clone();
+                o.remove("groupNickname");
+                Some(n).filter(|s| !s.is_empty())
+            }
+            _ => None,
+        };
         let roles: Vec<String> = match o.get("roles").and_then(Value::as_array) {
             Some(rs) => rs
                 .iter()

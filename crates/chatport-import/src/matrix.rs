@@ -137,6 +137,19 @@ pub(crate) fn import(
         first.read(i, &v);
         Ok(())
     })?;
+    // A redaction applied to its target is not written: relations aimed at it are not applied
+    // to it either, but written as events of their own.
+    let merged: Vec<String> = first
+        .redactions
+        .iter()
+        .filter(|(target, _)| first.events.contains_key(*target))
+        .filter_map(|(_, r)| r.event_id.clone())
+        .collect();
+    for id in merged {
+        if let Some(e) = first.events.get_mut(&id) {
+            e.1 = true;
+        }
+    }
     let Some(has_messages) = meta.remove("\u{0}messages") else {
         return Err(ImportError::invalid(
             format!("{shown}#"),
@@ -246,6 +259,7 @@ pub(crate) fn import(
         conv: conv_id,
         room: room.unwrap_or_default(),
         ordinal: 0,
+        applied: Default::default(),
     };
     let mut ignored = Map::new();
     stream(input, &file, &shown, WHAT, &mut ignored, &mut |i, v| {
@@ -442,10 +456,23 @@ impl First {
         }
         match (rel, ty.as_str()) {
             (Some((r, target)), "m.room.message") if r == "m.replace" => {
-                let content = v
-                    .pointer("/content/m.new_content")
-                    .cloned()
-                    .unwrap_or(Value::Null);
+                // Older clients and bridges send edits without `m.new_content`: the edit's own
+                // content then stands for it, its fallback `* ` taken off the body.
+                let content = match v.pointer("/content/m.new_content") {
+                    Some(c @ Value::Object(_)) => c.clone(),
+                    _ => {
+                        let mut c = v.get("content").cloned().unwrap_or(Value::Null);
+                        if let Some(o) = c.as_object_mut() {
+                            o.remove("m.relates_to");
+                            if let Some(Value::String(b)) = o.get_mut("body")
+                                && let Some(rest) = b.strip_prefix("* ")
+                            {
+                                *b = rest.to_owned();
+                            }
+                        }
+                        c
+                    }
+                };
                 self.edits.entry(target).or_default().push(EditInfo {
                     event_id: s(v, "event_id"),
                     sender: sender.clone(),
@@ -544,6 +571,8 @@ struct Second<'a> {
     conv: String,
     room: String,
     ordinal: u64,
+    /// Event ids whose relations were applied: a repeated event gets them once.
+    applied: std::collections::HashSet<String>,
 }
 
 impl Second<'_> {
@@ -802,7 +831,9 @@ impl Second<'_> {
             self.local_media(&mut m, &whole, &ty, &location)?;
         }
         // Relations of this event that live elsewhere in the file.
-        if let Some(e) = &event_id {
+        if let Some(e) = &event_id
+            && self.applied.insert(e.clone())
+        {
             self.apply(&mut m, e, &mut ev);
         }
         if m.text.is_none()

@@ -98,8 +98,8 @@ const PEEK: usize = 16 << 10;
 ///    `your_activity_across_facebook/` or a `messages/stickers_used/` folder is Messenger;
 /// 2. the same folder names at the start of the paths the file itself names (`uri`,
 ///    `thread_path`) in the first 16 KiB;
-/// 3. keys only one app writes: Messenger's `sticker`, `gifs`, `files`, `ip`; Instagram's
-///    `original_content_owner` (shares of posts and reels);
+/// 3. keys only one app writes: Messenger's `sticker`, `gifs`, `files`, `ip`, `thread_type`;
+///    Instagram's `original_content_owner` (shares of posts and reels);
 /// 4. the thread folder's id after the last `_` in `thread_path`: Messenger's older ids mix
 ///    letters and digits (`alice_2qr6kux07q`), Instagram's are all digits;
 /// 5. otherwise a file that starts like a full thread file (`participants`, `title`,
@@ -108,16 +108,25 @@ const PEEK: usize = 16 << 10;
 ///
 /// `--from` overrides all of this when it guesses wrong.
 pub(crate) fn classify(input: &Input) -> Option<App> {
+    // The first thread file (of up to eight) whose start shows a message: a thread with no
+    // messages, or one whose participant list fills the first 16 KiB, says nothing.
     let files = thread_files(input);
-    let first = files.first()?;
-    let head = input.peek(first, PEEK).ok()?;
+    let looks_like_thread = |head: &[u8]| {
+        let keys = json_keys(head);
+        let has = |k: &str| keys.iter().any(|x| x == k);
+        let starts_as_object = head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        (starts_as_object && has("messages") && has("sender_name") && has("timestamp_ms"))
+            .then_some(keys)
+    };
+    let (head, keys) = files.iter().take(8).find_map(|f| {
+        [PEEK, PEEK * 16].into_iter().find_map(|n| {
+            let head = input.peek(f, n).ok()?;
+            let keys = looks_like_thread(strip_bom(&head))?;
+            Some((head, keys))
+        })
+    })?;
     let head = strip_bom(&head);
-    let keys = json_keys(head);
     let has = |k: &str| keys.iter().any(|x| x == k);
-    let starts_as_object = head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    if !starts_as_object || !has("messages") || !has("sender_name") || !has("timestamp_ms") {
-        return None;
-    }
     // Other platforms' own keys (Telegram, Matrix, DiscordChatExporter), should one of their
     // files also carry Meta-like keys.
     if [
@@ -158,7 +167,8 @@ pub(crate) fn classify(input: &Input) -> Option<App> {
     if has("original_content_owner") {
         return Some(App::Instagram);
     }
-    if has("sticker") || has("gifs") || has("files") || has("ip") {
+    // `thread_type` ("Regular", "RegularGroup") is written by Messenger only.
+    if has("sticker") || has("gifs") || has("files") || has("ip") || has("thread_type") {
         return Some(App::Messenger);
     }
     // 4. The thread id's shape.

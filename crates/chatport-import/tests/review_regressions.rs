@@ -148,3 +148,83 @@ fn telegram_nested_fields_without_a_home_are_kept() {
     assert_eq!(ext(1)["poll"]["answers"][0]["extra"], "Y");
     assert_eq!(ext(2)["contact_information"]["phone_number"], 5);
 }
+
+#[test]
+fn matrix_fallback_edits_relations_on_redactions_and_repeated_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "export.json",
+        r#"{"room_name": "R", "room_creator": "@a:x", "topic": "", "export_date": "1/1/2024", "exported_by": "@a:x", "messages": [
+{"type": "m.room.message", "sender": "@a:x", "origin_server_ts": 1000, "content": {"msgtype": "m.text", "body": "hello"}, "event_id": "$1", "room_id": "!r:x"},
+{"type": "m.room.message", "sender": "@a:x", "origin_server_ts": 2000, "content": {"msgtype": "m.text", "body": "* fallback edit text", "m.relates_to": {"rel_type": "m.replace", "event_id": "$1"}}, "event_id": "$2", "room_id": "!r:x"},
+{"type": "m.room.message", "sender": "@b:x", "origin_server_ts": 3000, "content": {"msgtype": "m.text", "body": "to be removed"}, "event_id": "$3", "room_id": "!r:x"},
+{"type": "m.room.redaction", "sender": "@b:x", "origin_server_ts": 4000, "content": {"reason": "oops"}, "event_id": "$4", "room_id": "!r:x", "redacts": "$3"},
+{"type": "m.reaction", "sender": "@a:x", "origin_server_ts": 5000, "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$4", "key": "k"}}, "event_id": "$5", "room_id": "!r:x"},
+{"type": "m.room.message", "sender": "@a:x", "origin_server_ts": 7000, "content": {"msgtype": "m.text", "body": "dup A"}, "event_id": "$7", "room_id": "!r:x"},
+{"type": "m.room.message", "sender": "@a:x", "origin_server_ts": 7001, "content": {"msgtype": "m.text", "body": "dup B"}, "event_id": "$7", "room_id": "!r:x"},
+{"type": "m.reaction", "sender": "@b:x", "origin_server_ts": 8000, "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$7", "key": "x"}}, "event_id": "$8", "room_id": "!r:x"}]}"#,
+    );
+    let imp = import(&p, Platform::Matrix);
+    let m = imp.messages();
+    assert_eq!(
+        m[0]["text"], "fallback edit text",
+        "an edit without m.new_content still edits"
+    );
+    // The reaction aimed at the (merged) redaction is written as its own record.
+    assert!(m.iter().any(|x| x["platform_id"] == "$5"));
+    let dups: Vec<_> = m.iter().filter(|x| x["platform_id"] == "$7").collect();
+    assert_eq!(dups.len(), 2);
+    assert_eq!(dups[0]["reactions"][0]["count"], 1);
+    assert!(
+        dups[1].get("reactions").is_none(),
+        "the reaction counts once"
+    );
+}
+
+#[test]
+fn meta_exports_detected_past_an_empty_thread_and_thread_type_means_messenger() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "export/messages/archived_threads/aaa_1x/message_1.json",
+        r#"{"participants": [{"name": "A"}], "messages": [], "title": "A", "thread_path": "archived_threads/aaa_1x"}"#,
+    );
+    write(
+        dir.path(),
+        "export/messages/inbox/bob_2y/message_1.json",
+        r#"{"participants": [{"name": "Bob"}, {"name": "Me"}], "messages": [{"sender_name": "Bob", "timestamp_ms": 1700000000000, "content": "hi"}], "title": "Bob", "thread_path": "inbox/bob_2y"}"#,
+    );
+    let input = chatport_import::Input::open(&dir.path().join("export")).unwrap();
+    assert_eq!(
+        chatport_import::detect(&input).unwrap(),
+        Platform::Messenger
+    );
+    let p = write(
+        dir.path(),
+        "numeric.json",
+        r#"{"participants": [{"name": "John Smith"}, {"name": "Me"}], "messages": [{"sender_name": "John Smith", "timestamp_ms": 1700000000000, "content": "hi"}], "title": "John Smith", "is_still_participant": true, "thread_type": "Regular", "thread_path": "inbox/johnsmith_10158123456789012", "magic_words": []}"#,
+    );
+    let input = chatport_import::Input::open(&p).unwrap();
+    assert_eq!(
+        chatport_import::detect(&input).unwrap(),
+        Platform::Messenger
+    );
+}
+
+#[test]
+fn chatgpt_text_content_with_extra_keys_is_kept_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "conversations.json",
+        r#"[{"title": "t", "create_time": 1700000000, "update_time": 1700000001, "conversation_id": "c9", "current_node": "a", "mapping": {"a": {"id": "a", "message": {"id": "a", "author": {"role": "user"}, "create_time": 1700000000.5, "content": {"content_type": "text", "parts": ["hi"], "extra_key": {"important": 1}}, "status": "finished_successfully"}, "parent": null, "children": []}}}]"#,
+    );
+    let imp = import(&p, Platform::ChatGpt);
+    let m = &imp.messages()[0];
+    assert_eq!(m["text"], "hi");
+    assert_eq!(
+        m["extensions"]["com.openai.chatgpt"]["content"]["extra_key"]["important"],
+        1
+    );
+}

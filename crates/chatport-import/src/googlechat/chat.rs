@@ -379,7 +379,7 @@ impl Group<'_> {
             }
         }
         m.text = take_str(&mut o, "text").filter(|t| !t.is_empty());
-        if let Some(Value::Array(anns)) = o.remove("annotations") {
+        if let Some(anns) = super::take_arr(&mut o, "annotations") {
             let kept = self.annotations(&mut m, anns)?;
             if !kept.is_empty() {
                 o.insert("annotations".into(), Value::Array(kept));
@@ -400,7 +400,7 @@ impl Group<'_> {
                 }
             }
         }
-        if let Some(Value::Object(mut q)) = o.remove("quoted_message_metadata") {
+        if let Some(mut q) = super::take_obj(&mut o, "quoted_message_metadata") {
             let sender_name = q
                 .get("creator")
                 .and_then(|c| c.get("name"))
@@ -430,7 +430,7 @@ impl Group<'_> {
                 o.insert("quoted_message_metadata".into(), Value::Object(q));
             }
         }
-        if let Some(Value::Array(files)) = o.remove("attached_files") {
+        if let Some(files) = super::take_arr(&mut o, "attached_files") {
             let mut odd = Vec::new();
             for f in files {
                 let export = f.get("export_name").and_then(Value::as_str);
@@ -830,14 +830,25 @@ pub(super) fn parse_date(text: &str, tz: Option<&crate::Zone>) -> Option<Time> {
                 .next()
                 .is_some_and(char::is_alphabetic)
     };
+    // Spanish and others space the dotted forms (`p. m.`, also with a no-break space).
+    let compact: String = after
+        .chars()
+        .take(8)
+        .filter(|c| !c.is_whitespace() && *c != '\u{202f}' && *c != '\u{a0}')
+        .collect();
+    let dotted = |w: &str| compact.starts_with(w);
     let pm = word_after("pm")
-        || word_after("p.m.")
+        || dotted("p.m.")
+        || dotted("μ.μ.")
         || before.ends_with("下午")
-        || before.ends_with("午後");
+        || before.ends_with("午後")
+        || before.ends_with("오후");
     let am = word_after("am")
-        || word_after("a.m.")
+        || dotted("a.m.")
+        || dotted("π.μ.")
         || before.ends_with("上午")
-        || before.ends_with("午前");
+        || before.ends_with("午前")
+        || before.ends_with("오전");
     rest.replace_range(ts..te, " ");
     if pm && h < 12 {
         h += 12;
@@ -959,6 +970,15 @@ mod tests {
         assert_eq!(
             at("Tuesday, March 5, 2024 at 10:00:00 AM"),
             Some(("2024-03-05T10:00:00".into(), Local))
+        );
+        // Spaced dotted markers (Spanish), with a plain or no-break space.
+        assert_eq!(
+            at("martes, 5 de marzo de 2024, 3:00:00 p. m. UTC"),
+            Some(("2024-03-05T15:00:00Z".into(), Instant))
+        );
+        assert_eq!(
+            at("martes, 5 de marzo de 2024, 12:30:00 a.\u{a0}m. UTC"),
+            Some(("2024-03-05T00:30:00Z".into(), Instant))
         );
         assert_eq!(at("sometime last week"), None);
         assert_eq!(at("Tuesday, February 30, 2024 at 10:00:00 AM UTC"), None);

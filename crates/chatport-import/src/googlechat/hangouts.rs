@@ -544,16 +544,16 @@ fn event(
     let kind = ev
         .remove("event_type")
         .and_then(|v| v.as_str().map(str::to_owned));
-    if let Some(Value::Object(mut chat)) = ev.remove("chat_message") {
-        if let Some(Value::Object(mut content)) = chat.remove("message_content") {
-            if let Some(Value::Array(segs)) = content.remove("segment") {
+    if let Some(mut chat) = super::take_obj(&mut ev, "chat_message") {
+        if let Some(mut content) = super::take_obj(&mut chat, "message_content") {
+            if let Some(segs) = super::take_arr(&mut content, "segment") {
                 let odd = segments(&mut m, segs);
                 if !odd.is_empty() {
                     // Segment keys with no span (display_url, unknown formatting), by index.
                     ev.insert("segments_unmapped".into(), Value::Array(odd));
                 }
             }
-            if let Some(Value::Array(atts)) = content.remove("attachment") {
+            if let Some(atts) = super::take_arr(&mut content, "attachment") {
                 for a in atts {
                     m.attachments.push(attachment(a));
                 }
@@ -566,7 +566,7 @@ fn event(
             ev.insert("chat_message".into(), Value::Object(chat));
         }
     }
-    if let Some(Value::Object(mut h)) = ev.remove("hangout_event") {
+    if let Some(mut h) = super::take_obj(&mut ev, "hangout_event") {
         let media = match h.remove("media_type").as_ref().and_then(Value::as_str) {
             Some("AUDIO_ONLY") => CallMedia::Voice,
             Some("AUDIO_VIDEO" | "VIDEO") => CallMedia::Video,
@@ -610,7 +610,7 @@ fn event(
         // START_HANGOUT / END_HANGOUT and anything else stays.
         ev.insert("hangout_event".into(), Value::Object(h));
     }
-    if let Some(Value::Object(mut r)) = ev.remove("conversation_rename") {
+    if let Some(mut r) = super::take_obj(&mut ev, "conversation_rename") {
         let new = r
             .remove("new_name")
             .and_then(|v| v.as_str().map(str::to_owned));
@@ -628,12 +628,12 @@ fn event(
             ev.insert("conversation_rename".into(), Value::Object(r));
         }
     }
-    if let Some(Value::Object(mut mc)) = ev.remove("membership_change") {
+    if let Some(mut mc) = super::take_obj(&mut ev, "membership_change") {
         let ty = mc
             .remove("type")
             .and_then(|v| v.as_str().map(str::to_owned));
         let mut targets = Vec::new();
-        if let Some(Value::Array(ps)) = mc.remove("participant_ids") {
+        if let Some(ps) = super::take_arr(&mut mc, "participant_ids") {
             for p in &ps {
                 if let Some(key) = participant_key(p) {
                     let aid = account_id(&key);
@@ -772,7 +772,7 @@ fn segments(m: &mut Message, segs: Vec<Value>) -> Vec<Value> {
             }
             Some(other) => push(SpanKind::Other, None, Some(other.to_owned())),
         }
-        if let Some(Value::Object(mut f)) = s.remove("formatting") {
+        if let Some(mut f) = super::take_obj(&mut s, "formatting") {
             for (key, kind) in [
                 ("bold", SpanKind::Bold),
                 ("italics", SpanKind::Italic),

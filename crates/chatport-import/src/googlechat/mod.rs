@@ -175,3 +175,32 @@ pub(crate) fn starts_object(head: &[u8]) -> bool {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
+
+/// Takes `key` out of `o` when it holds an object; a value of another type stays where it is
+/// (and so ends under extensions with the rest).
+pub(super) fn take_obj(
+    o: &mut serde_json::Map<String, serde_json::Value>,
+    key: &str,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    match o.get(key) {
+        Some(serde_json::Value::Object(_)) => match o.remove(key) {
+            Some(serde_json::Value::Object(m)) => Some(m),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Takes `key` out of `o` when it holds an array; a value of another type stays where it is.
+pub(super) fn take_arr(
+    o: &mut serde_json::Map<String, serde_json::Value>,
+    key: &str,
+) -> Option<Vec<serde_json::Value>> {
+    match o.get(key) {
+        Some(serde_json::Value::Array(_)) => match o.remove(key) {
+            Some(serde_json::Value::Array(a)) => Some(a),
+            _ => None,
+        },
+        _ => None,
+    }
+}
