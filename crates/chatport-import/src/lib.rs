@@ -27,6 +27,7 @@ mod instagram;
 mod line;
 mod matrix;
 mod messenger;
+mod occurrence;
 mod report;
 mod signal;
 mod sink;

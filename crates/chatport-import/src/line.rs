@@ -198,6 +198,40 @@ fn digits(s: &str, min: usize, max: usize) -> Option<(u32, &str)> {
     Some((s[..n].parse().ok()?, &s[n..]))
 }
 
+/// True for the weekday forms LINE writes after a year-first date: English names or their
+/// abbreviations, and CJK and Thai day names, alone or in ASCII or full-width parentheses.
+fn is_weekday(s: &str) -> bool {
+    let inner = s
+        .trim_start_matches(['(', '（'])
+        .trim_end_matches([')', '）'])
+        .trim()
+        .to_lowercase();
+    const EN: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    if inner.is_ascii() {
+        return inner.len() >= 3
+            && EN.iter().any(|d| inner.starts_with(d))
+            && inner.chars().all(|c| c.is_ascii_alphabetic() || c == '.');
+    }
+    const CJK: [&str; 8] = ["日", "月", "火", "水", "木", "金", "土", "天"];
+    const ZH: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+    let stripped = inner
+        .trim_start_matches("星期")
+        .trim_start_matches("周")
+        .trim_start_matches("週")
+        .trim_start_matches("禮拜")
+        .trim_end_matches("曜日")
+        .trim_end_matches("曜");
+    if stripped.chars().count() == 1 && (CJK.contains(&stripped) || ZH.contains(&stripped)) {
+        return true;
+    }
+    // Thai: วันจันทร์ … วันอาทิตย์, and their abbreviations (จ. อ. พ. …).
+    inner.starts_with("วัน")
+        || (inner.chars().count() <= 4
+            && inner
+                .chars()
+                .all(|c| ('\u{0E00}'..='\u{0E7F}').contains(&c) || c == '.'))
+}
+
 fn parse_date(line: &str) -> Option<DateLine> {
     let s = line.trim();
     if let Some((y, rest)) = digits(s, 4, 4) {
@@ -208,9 +242,13 @@ fn parse_date(line: &str) -> Option<DateLine> {
         let (m, rest) = digits(&rest[1..], 1, 2)?;
         let rest = rest.strip_prefix(sep)?;
         let (d, rest) = digits(rest, 1, 2)?;
-        // The weekday: nothing, `(Mon)`, `（四）`, ` Fri`, `周三`, ` 火曜日`.
+        // The weekday: nothing, `(Mon)`, `（四）`, ` Fri`, `周三`, ` 火曜日`. A word that is no
+        // weekday (`2024/03/01 deadline` inside a message) makes the line text.
         let wd = rest.trim();
         if wd.chars().count() > 16 || wd.contains(|c: char| c.is_ascii_digit() || c == '\t') {
+            return None;
+        }
+        if !wd.is_empty() && !is_weekday(wd) {
             return None;
         }
         if wd.contains(':') {
@@ -695,8 +733,7 @@ struct State<'a> {
     /// Sender name to account id, in order of appearance.
     accounts: HashMap<String, String>,
     members: Vec<String>,
-    window_at: String,
-    window: HashMap<(String, String), u32>,
+    occurrences: crate::occurrence::Occurrences,
     options: &'a ImportOptions,
     entry: String,
 }
@@ -840,8 +877,7 @@ pub(crate) fn import(
         ordinal: 0,
         accounts: HashMap::new(),
         members: Vec::new(),
-        window_at: String::new(),
-        window: HashMap::new(),
+        occurrences: Default::default(),
         options,
         entry: entry.clone(),
     };
@@ -920,7 +956,11 @@ pub(crate) fn import(
             pending.sender = sender.map(str::to_owned);
             pending.body.clear();
             pending.body.push_str(body);
-            pending.quoted = body.starts_with('"') && (body.len() == 1 || !body.ends_with('"'));
+            // A body wrapped in quotes opens with `"` and has no other quote on its first line;
+            // `"Dune" is great` is a text that starts with a quotation, not a wrapper.
+            pending.quoted = body.starts_with('"')
+                && (body.len() == 1 || !body.ends_with('"'))
+                && !body[1..].contains('"');
             pending.quote_open = pending.quoted;
             return Ok(());
         }
@@ -988,11 +1028,13 @@ pub(crate) fn import(
 }
 
 /// True when `line` starts a message of a sender seen before (it closes an open quote).
+/// True when `line` ends an open quoted body: a tab-separated message or system line, from
+/// anyone (`TIME\tSENDER\tTEXT` or `TIME\t\tTEXT`), or from a sender already seen.
 fn starts_message(line: &str, known: &HashMap<String, String>) -> bool {
     parse_time(line).is_some_and(|t| {
         t.tab && {
             let (sender, _) = split_sender(&t);
-            sender.is_some_and(|s| known.contains_key(s))
+            sender.is_none_or(|s| known.contains_key(s) || t.rest.contains('\t'))
         }
     })
 }
@@ -1120,25 +1162,13 @@ impl State<'_> {
             .map(|t| t.local.clone().unwrap_or_else(|| t.at.clone()))
             .unwrap_or_default();
         let sender = p.sender.clone().unwrap_or_default();
-        if self.window_at != at {
-            self.window_at = at.clone();
-            self.window.clear();
-        }
-        let seen = self
-            .window
-            .entry((sender.clone(), body.clone()))
-            .or_insert(0);
-        let mut occurrence = *seen;
-        loop {
-            m.id = derive_id(
-                "ln-m-",
-                &[&self.conv, &at, &sender, &body, &occurrence.to_string()],
-            );
-            if sink.message_or_taken(&m)? {
-                *seen = occurrence + 1;
-                return Ok(());
-            }
-            occurrence += 1;
-        }
+        let conv = self.conv.clone();
+        self.occurrences
+            .write(sink, &mut m, &at, &[&sender, &body], |occurrence| {
+                derive_id(
+                    "ln-m-",
+                    &[&conv, &at, &sender, &body, &occurrence.to_string()],
+                )
+            })
     }
 }

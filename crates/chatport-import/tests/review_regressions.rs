@@ -228,3 +228,71 @@ fn chatgpt_text_content_with_extra_keys_is_kept_whole() {
         1
     );
 }
+
+#[test]
+fn identical_lines_at_alternating_times_get_distinct_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut wa = String::new();
+    let mut line = String::from("2024/01/02(Tue)\n");
+    for i in 0..2000 {
+        let t = if i % 2 == 0 { "09:00" } else { "10:00" };
+        wa.push_str(&format!("14/02/20, {t} - Ann: ok\n"));
+        line.push_str(&format!("{t}\tAnn\tok\n"));
+    }
+    for (name, text, platform) in [
+        ("chat.txt", wa, Platform::WhatsApp),
+        ("line.txt", line, Platform::Line),
+    ] {
+        let p = write(dir.path(), name, &text);
+        let imp = import(&p, platform);
+        let ids: std::collections::BTreeSet<String> = imp
+            .messages()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(ids.len(), 2000, "{name}");
+    }
+}
+
+#[test]
+fn line_quotes_in_text_and_dates_in_text_stay_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "[LINE] Chat with Ann.txt",
+        "2024/01/02(Tue)\n10:02\tAnn\t\"Dune\" is great\n10:03\t\tCarol joined the group\n10:04\tCarol\thello all\n10:05\tAnn\t\"first\n\n2024/03/01 deadline\nbring laptops\"\n10:06\tBob\tyes\n",
+    );
+    let imp = import(&p, Platform::Line);
+    let m = imp.messages();
+    assert_eq!(m.len(), 5);
+    assert_eq!(m[0]["text"], "\"Dune\" is great");
+    assert_eq!(m[2]["sender_name"], "Carol");
+    assert!(
+        m[3]["text"]
+            .as_str()
+            .unwrap()
+            .contains("2024/03/01 deadline"),
+        "{}",
+        m[3]
+    );
+    assert_eq!(m[4]["time"]["at"], "2024-01-02T10:06");
+    assert_eq!(imp.report.warning_count("text-before-first-message"), 0);
+}
+
+#[test]
+fn whatsapp_year_first_files_and_logs_are_not_taken_for_signal() {
+    let dir = tempfile::tempdir().unwrap();
+    let wa = write(
+        dir.path(),
+        "wa.txt",
+        "2024-01-15 10:00 - Ann: hello\n2024-01-15 10:01 - Bob: hi\n",
+    );
+    let log = write(
+        dir.path(),
+        "app.log",
+        "2024-01-15 10:00 INFO: started\n2024-01-15 10:01 WARN: disk low\n",
+    );
+    let det = |p: &Path| chatport_import::detect(&chatport_import::Input::open(p).unwrap());
+    assert_eq!(det(&wa).unwrap(), Platform::WhatsApp);
+    assert!(det(&log).is_err());
+}

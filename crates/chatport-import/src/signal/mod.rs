@@ -13,7 +13,6 @@ mod sigtop;
 use crate::{ImportError, ImportOptions, Input, Sink};
 use chatport_model::ids::derive_id;
 use chatport_model::{Account, Conversation, ConversationKind, Member, Message, Time};
-use std::collections::HashMap;
 
 /// True once this importer is written: until then it is not offered.
 pub(crate) const READY: bool = true;
@@ -61,7 +60,16 @@ fn classify(head: &[u8]) -> Option<Format> {
             .iter()
             .skip(1)
             .any(|l| sigtop::short_header(l).is_some());
-        return (again || whole && lines.len() == 1).then_some(Format::SigtopShort);
+        // Log files (`2024-01-15 10:00 INFO: started`) have the same shape: sigtop's names are
+        // people's, and log levels are not.
+        const LEVELS: [&str; 8] = [
+            "INFO", "WARN", "WARNING", "ERROR", "DEBUG", "TRACE", "FATAL", "NOTICE",
+        ];
+        let logs = lines
+            .iter()
+            .filter_map(|l| sigtop::short_header(l))
+            .any(|(_, _, name, _)| LEVELS.contains(&name.trim()));
+        return (!logs && (again || whole && lines.len() == 1)).then_some(Format::SigtopShort);
     }
     let has = |k: &str| text.contains(k);
     if first.starts_with('{') {
@@ -238,8 +246,7 @@ struct Chat {
     base: String,
     ordinal: u64,
     members: Vec<String>,
-    window_at: String,
-    window: HashMap<(String, String), u32>,
+    occurrences: crate::occurrence::Occurrences,
 }
 
 impl Chat {
@@ -269,26 +276,11 @@ impl Chat {
             .as_ref()
             .map(|t| t.local.clone().unwrap_or_else(|| t.at.clone()))
             .unwrap_or_default();
-        if self.window_at != at {
-            self.window_at = at.clone();
-            self.window.clear();
-        }
-        let seen = self
-            .window
-            .entry((sender.to_owned(), text.to_owned()))
-            .or_insert(0);
-        let mut occurrence = *seen;
-        loop {
-            m.id = derive_id(
-                "sg-m-",
-                &[&self.id, &at, sender, text, &occurrence.to_string()],
-            );
-            if sink.message_or_taken(m)? {
-                *seen = occurrence + 1;
-                return Ok(());
-            }
-            occurrence += 1;
-        }
+        let id = self.id.clone();
+        self.occurrences
+            .write(sink, m, &at, &[sender, text], |occurrence| {
+                derive_id("sg-m-", &[&id, &at, sender, text, &occurrence.to_string()])
+            })
     }
 }
 
@@ -421,8 +413,7 @@ pub(crate) fn import(
             base: folder(&u.entry).to_owned(),
             ordinal: 0,
             members: Vec::new(),
-            window_at: String::new(),
-            window: HashMap::new(),
+            occurrences: Default::default(),
         };
         // sigtop JSON carries the conversation's own id: the chat is keyed by it.
         let mut kind = ConversationKind::Unknown;

@@ -1142,6 +1142,10 @@ pub(super) fn short_header(
         .ok()?;
         (Some(dt), &line[17..])
     };
+    // `- Name:` is WhatsApp's Android form (`2024-01-15 10:00 - Ann: hi`), never sigtop's.
+    if rest.starts_with("- ") {
+        return None;
+    }
     let time_text = &line[..line.len() - rest.len()].trim_end();
     // The name ends at the first `:` followed by a space or the end of the line.
     let i = rest

@@ -233,6 +233,8 @@ struct Chat {
     group: Option<bool>,
     /// The format marks the user's own messages (CSV, WeFlow; the TXT does not).
     pub(super) marks_self: bool,
+    /// Occurrence counts for the TXT's derived message ids.
+    pub(super) occurrences: crate::occurrence::Occurrences,
 }
 
 impl Chat {
@@ -290,6 +292,7 @@ impl Chat {
             members: BTreeMap::new(),
             group: group.filter(|g| *g),
             marks_self: true,
+            occurrences: Default::default(),
         })
     }
 

@@ -253,17 +253,11 @@ fn emit(
     if !ext.is_empty() {
         m.extensions.insert(NS.into(), Value::Object(ext));
     }
-    let mut k = 0u64;
-    loop {
-        m.id = chatport_model::ids::derive_id(
-            &format!("wx-m-{}-", chat.key),
-            &[&b.time, &id_name, &k.to_string()],
-        );
-        if sink.message_or_taken(&m)? {
-            return Ok(());
-        }
-        k += 1;
-    }
+    let prefix = format!("wx-m-{}-", chat.key);
+    chat.occurrences
+        .write(sink, &mut m, &b.time, &[&id_name], |k| {
+            chatport_model::ids::derive_id(&prefix, &[&b.time, &id_name, &k.to_string()])
+        })
 }
 
 fn body(m: &mut Message, ext: &mut Map<String, Value>, lines: &[String]) {

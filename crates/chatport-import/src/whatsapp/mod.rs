@@ -316,11 +316,8 @@ struct State<'a> {
     m: Message,
     /// The last sender's name and account id: consecutive messages often share them.
     last_author: (String, String),
-    /// The time text of the messages in `window`, and how many messages of each (author, body)
-    /// were written at that time: the occurrence index of the next identical one, found without
-    /// trying every earlier index (a flood of identical lines stays linear).
-    window_at: String,
-    window: std::collections::HashMap<u128, u32, xxhash_rust::xxh3::Xxh3Builder>,
+    /// Occurrence counts for the derived message ids (a flood of identical lines stays linear).
+    occurrences: crate::occurrence::Occurrences,
 }
 
 /// Imports a WhatsApp chat export.
@@ -580,8 +577,7 @@ pub(crate) fn import(
         seen: Default::default(),
         m: Message::new(String::new(), conv_id, 0),
         last_author: Default::default(),
-        window_at: String::new(),
-        window: Default::default(),
+        occurrences: Default::default(),
     };
     st.m.origin = sink.origin_line(&entry, 0);
     let mut pending = Pending::default();
@@ -808,30 +804,19 @@ impl State<'_> {
             .time
             .as_ref()
             .map(|t| t.local.as_deref().unwrap_or(&t.at))
-            .unwrap_or("");
+            .unwrap_or("")
+            .to_owned();
+        let at = at.as_str();
         let id_author = author.unwrap_or("");
-        if self.window_at != at {
-            self.window_at.clear();
-            self.window_at.push_str(at);
-            self.window.clear();
-        }
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        h.update(&(id_author.len() as u64).to_le_bytes());
-        h.update(id_author.as_bytes());
-        h.update(p.body.as_bytes());
-        let seen = self.window.entry(h.digest128()).or_insert(0);
-        // Identical lines at this time seen earlier in the file but outside this run of
-        // messages (the file's times went back) are found by trying the next index.
-        let mut occurrence = *seen;
-        loop {
-            let occ = occurrence.to_string();
-            m.id = derive_id("wa-m-", &[&self.conv, at, id_author, &p.body, &occ]);
-            if sink.message_or_taken(m)? {
-                *seen = occurrence + 1;
-                return Ok(());
-            }
-            occurrence += 1;
-        }
+        let conv = &self.conv;
+        let body = &p.body;
+        self.occurrences
+            .write(sink, m, at, &[id_author, body], |occurrence| {
+                derive_id(
+                    "wa-m-",
+                    &[conv, at, id_author, body, &occurrence.to_string()],
+                )
+            })
     }
 }
 
