@@ -296,3 +296,32 @@ fn whatsapp_year_first_files_and_logs_are_not_taken_for_signal() {
     assert_eq!(det(&wa).unwrap(), Platform::WhatsApp);
     assert!(det(&log).is_err());
 }
+
+#[test]
+fn sigtop_text_edited_replies_keep_every_version_and_body_paragraphs_stay_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let edited = write(
+        dir.path(),
+        "edited.txt",
+        "Conversation: Ann (+15551234567)\n\nFrom: Ann (+15551234567)\nType: incoming\nSent: Mon, 2 Jan 2006 15:04:05 -0700\nReceived: Mon, 2 Jan 2006 15:04:06 -0700\n\noriginal question\n\nFrom: You\nType: outgoing\nSent: Mon, 2 Jan 2006 15:05:05 -0700\nEdited: 2 versions\n\n| Version: 2\n| Sent: Mon, 2 Jan 2006 15:07:05 -0700\n|\n| > From: Ann (+15551234567)\n| > Sent: Mon, 2 Jan 2006 15:04:05 -0700\n| >\n| > original question\n|\n| second answer\n|\n| Version: 1\n| Sent: Mon, 2 Jan 2006 15:05:05 -0700\n|\n| > From: Ann (+15551234567)\n| > Sent: Mon, 2 Jan 2006 15:04:05 -0700\n| >\n| > original question\n|\n| first answer\n\n",
+    );
+    let imp = import(&edited, Platform::Signal);
+    let m = imp.messages();
+    assert_eq!(m.len(), 2);
+    assert_eq!(m[1]["text"], "second answer");
+    assert_eq!(m[1]["edited"]["history"][0]["text"], "first answer");
+    let fields = write(
+        dir.path(),
+        "fields.txt",
+        "Conversation: Ann (+15551234567)\n\nFrom: Ann (+15551234567)\nType: incoming\nSent: Mon, 2 Jan 2006 15:04:05 -0700\nReceived: Mon, 2 Jan 2006 15:04:06 -0700\n\nHere is the form:\n\nType: individual\nName: Ann\n\nFrom: You\nType: outgoing\nSent: Mon, 2 Jan 2006 15:05:05 -0700\n\nthanks\n\nFrom: You\nType: outgoing\nSent: Mon, 2 Jan 2006 15:06:05 -0700\nExpires: 1 day\n\ndisappearing text\n\n",
+    );
+    let imp = import(&fields, Platform::Signal);
+    let m = imp.messages();
+    assert_eq!(
+        imp.report.source_messages, 3,
+        "a body paragraph `Type: …` starts no message"
+    );
+    assert!(m[0]["text"].as_str().unwrap().contains("Name: Ann"));
+    assert_eq!(m[2]["text"], "disappearing text");
+    assert_eq!(m[2]["extensions"]["org.signal"]["Expires"], "1 day");
+}

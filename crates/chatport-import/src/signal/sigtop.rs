@@ -196,6 +196,8 @@ struct Block {
     quote: Option<Box<Block>>,
     body: Option<String>,
     versions: Vec<Block>,
+    /// Header fields chatport does not know (`Expires: 1 day`), kept as written.
+    extra: Vec<(String, String)>,
 }
 
 /// Parses the lines of one block (already stripped of their `|` or `>` prefix).
@@ -215,6 +217,14 @@ fn parse_block(lines: &[String], quoted: bool) -> Block {
             "Edited" => b.edited = Some(v.to_owned()),
             "Attachment" => b.attachments.push(v.to_owned()),
             "Reaction" => b.reactions.push(v.to_owned()),
+            // Another header field: a word or two, capitalized, before the blank line.
+            k if k.chars().next().is_some_and(char::is_uppercase)
+                && k.len() <= 32
+                && k.chars()
+                    .all(|c| c.is_alphanumeric() || c == ' ' || c == '-') =>
+            {
+                b.extra.push((k.to_owned(), v.to_owned()));
+            }
             _ => break,
         }
         i += 1;
@@ -276,14 +286,16 @@ fn parse_block(lines: &[String], quoted: bool) -> Block {
 /// True when the `|` lines gathered so far hold a version's body (the lone `|` that follows is
 /// the separator between versions, not the blank line before the body).
 fn cur_is_complete(cur: &[String]) -> bool {
-    let mut seen_blank = false;
+    // Header lines, a blank, optionally `>` quote lines and the blank after them, then the body.
+    let (mut blanks, mut in_quote) = (0, false);
     for l in cur {
         if l.is_empty() {
-            if seen_blank {
-                return true;
-            }
-            seen_blank = true;
-        } else if seen_blank {
+            blanks += 1;
+        } else if blanks == 0 {
+            continue;
+        } else if l.starts_with('>') && blanks == 1 {
+            in_quote = true;
+        } else if !in_quote || blanks >= 2 {
             return true;
         }
     }
@@ -322,6 +334,7 @@ pub(super) fn import_text(
     input.read_entry_buffered(&entry, |r| {
         let mut n = 0u64;
         let mut held: Option<(u64, String)> = None;
+        let mut held_type: Option<(u64, String)> = None;
         let mut buf = Vec::new();
         let mut header_seen = false;
         let mut cur: Vec<String> = Vec::new();
@@ -379,6 +392,9 @@ pub(super) fn import_text(
                 if let Some((_, h)) = held.take() {
                     cur.push(h);
                 }
+                if let Some((_, t)) = held_type.take() {
+                    cur.push(t);
+                }
                 flush(&mut cur, cur_line, sink, chat, &mut by_sent)?;
                 return Ok(());
             };
@@ -396,9 +412,18 @@ pub(super) fn import_text(
                 held = Some((n, l));
                 prev_blank = false;
                 continue;
+            } else if let Some((tn, t)) = held_type.take() {
+                // A bare `Type:` after a blank line starts a message only when the header goes
+                // on (`Sent:`, `Received:`); otherwise it was a body paragraph.
+                if l.starts_with("Sent: ") || l.starts_with("Received: ") {
+                    flush(&mut cur, cur_line, sink, chat, &mut by_sent)?;
+                    cur_line = tn;
+                }
+                cur.push(t);
             } else if prev_blank && l.starts_with("Type: ") {
-                flush(&mut cur, cur_line, sink, chat, &mut by_sent)?;
-                cur_line = n;
+                held_type = Some((n, l));
+                prev_blank = false;
+                continue;
             }
             prev_blank = l.is_empty();
             if cur.is_empty() && l.is_empty() {
@@ -457,6 +482,9 @@ fn write_text_message(
         ext.insert("received".into(), r.clone().into());
     }
     ext.insert("type".into(), kind.into());
+    for (k, v) in &b.extra {
+        ext.insert(k.clone(), v.clone().into());
+    }
     for a in &b.attachments {
         m.attachments.push(text_attachment(a, false));
     }
