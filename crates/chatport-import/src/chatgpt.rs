@@ -50,6 +50,7 @@
 //!   `content_type` but with `parts` is text. A file that is not an array of objects, or a
 //!   conversation without a `mapping` object, is refused with its location.
 
+use crate::input::json_keys;
 use crate::{ImportError, ImportOptions, Input, Sink};
 use chatport_model::ids::derive_id;
 use chatport_model::{
@@ -98,35 +99,6 @@ fn looks_like_export(head: &[u8]) -> bool {
     (has("mapping") && (has("current_node") || has("children") || has("parent")))
         || (has("mapping") && has("title"))
         || (has("title") && has("create_time") && has("update_time") && has("current_node"))
-}
-
-/// The object keys in a (possibly cut) JSON text: strings followed by `:`.
-fn json_keys(text: &[u8]) -> Vec<String> {
-    let mut keys = Vec::new();
-    let mut i = 0;
-    while i < text.len() {
-        if text[i] != b'"' {
-            i += 1;
-            continue;
-        }
-        let start = i + 1;
-        let mut j = start;
-        while j < text.len() && text[j] != b'"' {
-            j += if text[j] == b'\\' { 2 } else { 1 };
-        }
-        if j >= text.len() {
-            break;
-        }
-        let mut k = j + 1;
-        while k < text.len() && text[k].is_ascii_whitespace() {
-            k += 1;
-        }
-        if k < text.len() && text[k] == b':' && j - start <= 64 {
-            keys.push(String::from_utf8_lossy(&text[start..j]).into_owned());
-        }
-        i = j + 1;
-    }
-    keys
 }
 
 /// The export file: the input itself when it is one file, otherwise the `conversations.json`

@@ -3,7 +3,7 @@
 
 use crate::error::ImportError;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -370,4 +370,92 @@ impl Seek for SharedFile {
             )),
         }
     }
+}
+
+/// What [`read_lines`] does with a line that is not UTF-8.
+pub(crate) enum NotUtf8 {
+    /// Replace the bad bytes with U+FFFD and say so to the callback.
+    Replace,
+    /// Fail at the line (and column) with this message.
+    Refuse(&'static str),
+}
+
+/// Reads the lines of a text entry and calls `f` with each: its 1-based number, its text
+/// without `\n` or `\r\n` (the first also without a byte order mark), and whether bad bytes
+/// were replaced. A NUL byte means binary data: the import fails at that line with
+/// `nul_message`. Memory holds one line at a time.
+pub(crate) fn read_lines(
+    r: &mut dyn BufRead,
+    shown: &str,
+    nul_message: &str,
+    not_utf8: NotUtf8,
+    mut f: impl FnMut(u64, &str, bool) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
+    let mut buf = Vec::with_capacity(4096);
+    let mut n = 0u64;
+    loop {
+        buf.clear();
+        let got = r
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| ImportError::io_shown(shown.to_owned(), e))?;
+        if got == 0 {
+            return Ok(());
+        }
+        n += 1;
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+        }
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+        let mut line: &[u8] = &buf;
+        if n == 1 {
+            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+        }
+        if memchr::memchr(0, line).is_some() {
+            return Err(ImportError::invalid(format!("{shown}:{n}"), nul_message));
+        }
+        match simdutf8::compat::from_utf8(line) {
+            Ok(s) => f(n, s, false)?,
+            Err(e) => match &not_utf8 {
+                NotUtf8::Replace => f(n, &String::from_utf8_lossy(line), true)?,
+                NotUtf8::Refuse(message) => {
+                    return Err(ImportError::invalid(
+                        format!("{shown}:{n}:{}", e.valid_up_to() + 1),
+                        *message,
+                    ));
+                }
+            },
+        }
+    }
+}
+
+/// The object keys in a (possibly cut) JSON text: strings followed by `:`. For sniffing the
+/// first kilobytes of a file without parsing it.
+pub(crate) fn json_keys(text: &[u8]) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut j = start;
+        while j < text.len() && text[j] != b'"' {
+            j += if text[j] == b'\\' { 2 } else { 1 };
+        }
+        if j >= text.len() {
+            break;
+        }
+        let mut k = j + 1;
+        while k < text.len() && text[k].is_ascii_whitespace() {
+            k += 1;
+        }
+        if k < text.len() && text[k] == b':' && j - start <= 64 {
+            keys.push(String::from_utf8_lossy(&text[start..j]).into_owned());
+        }
+        i = j + 1;
+    }
+    keys
 }

@@ -29,7 +29,7 @@ use chatport_model::{
     ConversationKind, Deletion, Event, EventKind, Member, Message,
 };
 use std::collections::HashMap;
-use std::io::{BufRead, Read};
+use std::io::Read;
 
 /// True once this importer is written: until then it is not offered.
 pub(crate) const READY: bool = true;
@@ -455,43 +455,15 @@ fn for_each_line(
             &mut r16
         };
         let mut r = std::io::BufReader::with_capacity(64 << 10, reader);
-        let mut buf = Vec::with_capacity(4096);
-        let mut n = 0u64;
-        loop {
-            buf.clear();
-            let got = r
-                .read_until(b'\n', &mut buf)
-                .map_err(|e| ImportError::io_shown(shown.clone(), e))?;
-            if got == 0 {
-                return Ok(());
-            }
-            n += 1;
-            if buf.last() == Some(&b'\n') {
-                buf.pop();
-            }
-            if buf.last() == Some(&b'\r') {
-                buf.pop();
-            }
-            let mut line: &[u8] = &buf;
-            if n == 1 {
-                line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-            }
-            if memchr::memchr(0, line).is_some() {
-                return Err(ImportError::invalid(
-                    format!("{shown}:{n}"),
-                    "binary data (a NUL byte) where a LINE chat history has text (UTF-16 without a byte order mark is not read: save the file as UTF-8)",
-                ));
-            }
-            match std::str::from_utf8(line) {
-                Ok(s) => f(n, s)?,
-                Err(_) => {
-                    return Err(ImportError::invalid(
-                        format!("{shown}:{n}"),
-                        "this line is not UTF-8: LINE writes UTF-8 (or UTF-16 with a byte order mark), and this file seems to be in a legacy encoding (such as cp874, Shift_JIS or Big5) that chatport does not guess; convert it to UTF-8 and import it again",
-                    ));
-                }
-            }
-        }
+        crate::input::read_lines(
+            &mut r,
+            &shown,
+            "binary data (a NUL byte) where a LINE chat history has text (UTF-16 without a byte order mark is not read: save the file as UTF-8)",
+            crate::input::NotUtf8::Refuse(
+                "this line is not UTF-8: LINE writes UTF-8 (or UTF-16 with a byte order mark), and this file seems to be in a legacy encoding (such as cp874, Shift_JIS or Big5) that chatport does not guess; convert it to UTF-8 and import it again",
+            ),
+            |n, line, _| f(n, line),
+        )
     })
 }
 

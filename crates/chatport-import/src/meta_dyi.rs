@@ -36,6 +36,7 @@
 //! `participants[].name`); accounts are derived from the name, so two people with the same name
 //! are one account, and one person renamed is two.
 
+use crate::input::json_keys;
 use crate::{ImportError, Input, Sink};
 use chatport_model::ids::derive_id;
 use chatport_model::{
@@ -209,35 +210,6 @@ fn thread_path_in(text: &str) -> Option<String> {
     let rest = rest.strip_prefix('"')?;
     let end = rest.find('"')?;
     Some(rest[..end].to_owned())
-}
-
-/// The object keys in a (possibly cut) JSON text: strings followed by `:`.
-fn json_keys(text: &[u8]) -> Vec<String> {
-    let mut keys = Vec::new();
-    let mut i = 0;
-    while i < text.len() {
-        if text[i] != b'"' {
-            i += 1;
-            continue;
-        }
-        let start = i + 1;
-        let mut j = start;
-        while j < text.len() && text[j] != b'"' {
-            j += if text[j] == b'\\' { 2 } else { 1 };
-        }
-        if j >= text.len() {
-            break;
-        }
-        let mut k = j + 1;
-        while k < text.len() && text[k].is_ascii_whitespace() {
-            k += 1;
-        }
-        if k < text.len() && text[k] == b':' && j - start <= 64 {
-            keys.push(String::from_utf8_lossy(&text[start..j]).into_owned());
-        }
-        i = j + 1;
-    }
-    keys
 }
 
 /// `message_<N>.json` → N.

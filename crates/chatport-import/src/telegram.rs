@@ -20,6 +20,7 @@
 //! - invalid JSON that tdesktop writes: `\xHH` escapes (rewritten to `\u00HH` while reading) and
 //!   duplicate keys (the last one wins, with a warning).
 
+use crate::input::json_keys;
 use crate::{ImportError, ImportOptions, Input, Sink, times};
 use chatport_model::ids::derive_id;
 use chatport_model::{
@@ -69,35 +70,6 @@ fn looks_like_export(head: &[u8]) -> bool {
     has("personal_information")
         || (has("chats") && has("left_chats"))
         || (has("messages") && (has("date") || has("date_unixtime")) && has("type"))
-}
-
-/// The object keys in a (possibly cut) JSON text: strings followed by `:`.
-fn json_keys(text: &[u8]) -> Vec<String> {
-    let mut keys = Vec::new();
-    let mut i = 0;
-    while i < text.len() {
-        if text[i] != b'"' {
-            i += 1;
-            continue;
-        }
-        let start = i + 1;
-        let mut j = start;
-        while j < text.len() && text[j] != b'"' {
-            j += if text[j] == b'\\' { 2 } else { 1 };
-        }
-        if j >= text.len() {
-            break;
-        }
-        let mut k = j + 1;
-        while k < text.len() && text[k].is_ascii_whitespace() {
-            k += 1;
-        }
-        if k < text.len() && text[k] == b':' && j - start <= 64 {
-            keys.push(String::from_utf8_lossy(&text[start..j]).into_owned());
-        }
-        i = j + 1;
-    }
-    keys
 }
 
 /// The export's JSON file: the input itself when it is one file, otherwise the `result.json`

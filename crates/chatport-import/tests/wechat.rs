@@ -1,6 +1,6 @@
 //! The WeChat exporters' importer: WeChatMsg/MemoTrace CSV and TXT, WeFlow JSON.
 //!
-//! No real export of these tools is public (see /work/shared/corpus/wechat/PROVENANCE.md), so
+//! No real export of these tools is public (see `wechat/PROVENANCE.md` in the shared corpus that `CHATPORT_CORPUS` names), so
 //! the fixtures are handwritten from the exporters' own sources as the research notes
 //! (research/messenger-text-formats.md §3) read them: the CSV as LC044/WeChatMsg's
 //! `exporter_csv.py` writes it (Python `csv.writer`, `utf-8-sig`, CRLF, the 12 columns, in 1:1

@@ -13,6 +13,7 @@
 mod chat;
 mod hangouts;
 
+pub(crate) use crate::input::json_keys;
 use crate::{ImportError, ImportOptions, Input, Sink};
 use chatport_model::ids::derive_id;
 
@@ -139,35 +140,6 @@ pub(crate) fn id_safe(s: &str) -> String {
     } else {
         derive_id("h", &[s])
     }
-}
-
-/// The object keys in a (possibly cut) JSON text: strings followed by `:`.
-pub(crate) fn json_keys(text: &[u8]) -> Vec<String> {
-    let mut keys = Vec::new();
-    let mut i = 0;
-    while i < text.len() {
-        if text[i] != b'"' {
-            i += 1;
-            continue;
-        }
-        let start = i + 1;
-        let mut j = start;
-        while j < text.len() && text[j] != b'"' {
-            j += if text[j] == b'\\' { 2 } else { 1 };
-        }
-        if j >= text.len() {
-            break;
-        }
-        let mut k = j + 1;
-        while k < text.len() && text[k].is_ascii_whitespace() {
-            k += 1;
-        }
-        if k < text.len() && text[k] == b':' && j - start <= 64 {
-            keys.push(String::from_utf8_lossy(&text[start..j]).into_owned());
-        }
-        i = j + 1;
-    }
-    keys
 }
 
 /// True when a (possibly cut) text starts, after a BOM and blanks, with `{`.

@@ -445,39 +445,12 @@ pub(super) fn import_md(
         )
     };
     input.read_entry_buffered(&chat.file.clone(), |r| {
-        let mut buf = Vec::new();
-        let mut n = 0u64;
-        loop {
-            buf.clear();
-            let got = r
-                .read_until(b'\n', &mut buf)
-                .map_err(|e| ImportError::io_shown(shown.clone(), e))?;
-            if got == 0 {
-                break;
-            }
-            n += 1;
-            if buf.last() == Some(&b'\n') {
-                buf.pop();
-            }
-            if buf.last() == Some(&b'\r') {
-                buf.pop();
-            }
-            let mut line: &[u8] = &buf;
-            if n == 1 {
-                line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-            }
-            if memchr::memchr(0, line).is_some() {
-                return Err(ImportError::invalid(
-                    format!("{shown}:{n}"),
-                    "binary data (a NUL byte) where a chat.md has text",
-                ));
-            }
-            let Ok(line) = std::str::from_utf8(line) else {
-                return Err(ImportError::invalid(
-                    format!("{shown}:{n}"),
-                    "this line is not UTF-8, which signal-export always writes",
-                ));
-            };
+        crate::input::read_lines(
+            r,
+            &shown,
+            "binary data (a NUL byte) where a chat.md has text",
+            crate::input::NotUtf8::Refuse("this line is not UTF-8, which signal-export always writes"),
+            |n, line, _| {
             if let Some((dt, seconds, original, rest)) = md_header(line) {
                 if let Some(p) = pending.take() {
                     flush(p, sink, chat)?;
@@ -505,7 +478,9 @@ pub(super) fn import_md(
                     "not a signal-export chat.md: the first line does not start with `[YYYY-MM-DD HH:MM:SS]` or `[YYYY-MM-DD, HH:MM]`",
                 ));
             }
-        }
+                Ok(())
+            },
+        )?;
         if let Some(p) = pending.take() {
             flush(p, sink, chat)?;
         }

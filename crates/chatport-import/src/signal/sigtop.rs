@@ -1304,57 +1304,38 @@ pub(super) fn import_short(
         chat.write_derived(sink, &mut m, &p.name, &p.body)
     };
     input.read_entry_buffered(&entry, |r| {
-        let mut buf = Vec::new();
-        let mut n = 0u64;
-        loop {
-            buf.clear();
-            let got = r
-                .read_until(b'\n', &mut buf)
-                .map_err(|e| ImportError::io_shown(shown.clone(), e))?;
-            if got == 0 {
-                break;
-            }
-            n += 1;
-            if buf.last() == Some(&b'\n') {
-                buf.pop();
-            }
-            if buf.last() == Some(&b'\r') {
-                buf.pop();
-            }
-            let mut l: &[u8] = &buf;
-            if n == 1 {
-                l = l.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(l);
-            }
-            if memchr::memchr(0, l).is_some() {
-                return Err(ImportError::invalid(
-                    format!("{shown}:{n}"),
-                    "binary data (a NUL byte) where a sigtop text-short export has text",
-                ));
-            }
-            let line = String::from_utf8_lossy(l);
-            if let Some((dt, time_text, name, body)) = short_header(&line) {
-                if let Some(p) = pending.take() {
-                    flush(p, sink, chat)?;
+        crate::input::read_lines(
+            r,
+            &shown,
+            "binary data (a NUL byte) where a sigtop text-short export has text",
+            crate::input::NotUtf8::Replace,
+            |n, line, _| {
+                if let Some((dt, time_text, name, body)) = short_header(line) {
+                    if let Some(p) = pending.take() {
+                        flush(p, sink, chat)?;
+                    }
+                    sink.source_message();
+                    pending = Some(Pending {
+                        line: n,
+                        time: dt.map(|dt| {
+                            crate::times::local(dt, false, time_text, options.tz.as_ref())
+                        }),
+                        time_text: time_text.to_owned(),
+                        name: name.to_owned(),
+                        body: body.to_owned(),
+                    });
+                } else if let Some(p) = pending.as_mut() {
+                    p.body.push('\n');
+                    p.body.push_str(line);
+                } else if !line.trim().is_empty() {
+                    return Err(ImportError::invalid(
+                        format!("{shown}:{n}"),
+                        "not a sigtop text-short export: lines start with `YYYY-MM-DD HH:MM NAME:`",
+                    ));
                 }
-                sink.source_message();
-                pending = Some(Pending {
-                    line: n,
-                    time: dt
-                        .map(|dt| crate::times::local(dt, false, time_text, options.tz.as_ref())),
-                    time_text: time_text.to_owned(),
-                    name: name.to_owned(),
-                    body: body.to_owned(),
-                });
-            } else if let Some(p) = pending.as_mut() {
-                p.body.push('\n');
-                p.body.push_str(&line);
-            } else if !line.trim().is_empty() {
-                return Err(ImportError::invalid(
-                    format!("{shown}:{n}"),
-                    "not a sigtop text-short export: lines start with `YYYY-MM-DD HH:MM NAME:`",
-                ));
-            }
-        }
+                Ok(())
+            },
+        )?;
         if let Some(p) = pending.take() {
             flush(p, sink, chat)?;
         }

@@ -28,7 +28,6 @@ use header::{Header, Style};
 /// Name sets and maps with a fast hash: they are consulted for every line.
 type NameSet = std::collections::HashSet<String, xxhash_rust::xxh3::Xxh3Builder>;
 type NameMap = std::collections::HashMap<String, String, xxhash_rust::xxh3::Xxh3Builder>;
-use std::io::BufRead;
 
 const PLATFORM: &str = "whatsapp";
 const NAMESPACE: &str = "com.whatsapp";
@@ -154,42 +153,17 @@ fn title(input: &Input, entry: &str) -> Option<String> {
 fn for_each_line(
     input: &Input,
     entry: &str,
-    mut f: impl FnMut(u64, &str, bool) -> Result<(), ImportError>,
+    f: impl FnMut(u64, &str, bool) -> Result<(), ImportError>,
 ) -> Result<(), ImportError> {
     let shown = input.display(entry);
     input.read_entry_buffered(entry, |r| {
-        let mut buf = Vec::with_capacity(4096);
-        let mut n = 0u64;
-        loop {
-            buf.clear();
-            let got = r
-                .read_until(b'\n', &mut buf)
-                .map_err(|e| ImportError::io_shown(shown.clone(), e))?;
-            if got == 0 {
-                return Ok(());
-            }
-            n += 1;
-            if buf.last() == Some(&b'\n') {
-                buf.pop();
-            }
-            if buf.last() == Some(&b'\r') {
-                buf.pop();
-            }
-            let mut line: &[u8] = &buf;
-            if n == 1 {
-                line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-            }
-            if memchr::memchr(0, line).is_some() {
-                return Err(ImportError::invalid(
-                    format!("{shown}:{n}"),
-                    "binary data (a NUL byte) where a WhatsApp chat has text",
-                ));
-            }
-            match simdutf8::basic::from_utf8(line) {
-                Ok(s) => f(n, s, false)?,
-                Err(_) => f(n, &String::from_utf8_lossy(line), true)?,
-            }
-        }
+        crate::input::read_lines(
+            r,
+            &shown,
+            "binary data (a NUL byte) where a WhatsApp chat has text",
+            crate::input::NotUtf8::Replace,
+            f,
+        )
     })
 }
 
