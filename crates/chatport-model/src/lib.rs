@@ -10,6 +10,7 @@
 mod conversation;
 mod header;
 pub mod ids;
+pub mod json;
 mod media;
 mod message;
 mod party;

@@ -170,6 +170,18 @@ impl<W: Write> ArchiveWriter<W> {
         self.write_ref(RecordView::Message(m))
     }
 
+    /// Writes a message whose id the caller vouches for: no record written or declared so far,
+    /// nor any later one, has it. Its references to other messages are vouched for too (each
+    /// names an earlier message). The writer checks everything else as [`ArchiveWriter::message`]
+    /// does (its conversation, sender and other references, its ordinal), but neither looks up
+    /// nor remembers the message's id, so an importer whose ids are unique by construction
+    /// writes any number of messages in memory that does not grow with them. A later record that
+    /// refers to a vouched message must itself be vouched for. The validator checks the result
+    /// in full.
+    pub fn message_vouched(&mut self, m: &Message) -> Result<(), WriteError> {
+        self.check_and_write(RecordView::Message(m), false)
+    }
+
     /// Writes any record but a header.
     pub fn record(&mut self, r: &Record) -> Result<(), WriteError> {
         match r {
@@ -193,11 +205,20 @@ impl<W: Write> ArchiveWriter<W> {
     }
 
     fn write_ref(&mut self, rec: RecordView<'_>) -> Result<(), WriteError> {
+        self.check_and_write(rec, true)
+    }
+
+    /// Checks `rec` against the records before it and writes it. With `remember` false (a
+    /// vouched message) its id and its references to messages are taken on trust.
+    fn check_and_write(&mut self, rec: RecordView<'_>, remember: bool) -> Result<(), WriteError> {
         let t = rec.record_type();
         let id = rec.id().unwrap_or_default();
         let mut bad = None;
         rec.each_reference(|reference| {
-            if bad.is_none() && self.ids.get(reference.id) != Some(reference.expected) {
+            if bad.is_none()
+                && (remember || reference.expected != RecordType::Message)
+                && self.ids.get(reference.id) != Some(reference.expected)
+            {
                 bad = Some(WriteError::BadReference {
                     record: t,
                     id: id.to_owned(),
@@ -226,14 +247,14 @@ impl<W: Write> ArchiveWriter<W> {
         };
         // One lookup both checks and defines the id; a failed write leaves the archive broken
         // anyway, so defining before writing loses nothing.
-        if let Some(existing) = self.ids.define(id, t) {
+        if remember && let Some(existing) = self.ids.define(id, t) {
             return Err(WriteError::DuplicateId {
                 id: id.to_owned(),
                 existing,
             });
         }
         self.emit(rec)?;
-        if let (Some(scope), RecordView::Message(_)) = (self.scope.as_mut(), rec) {
+        if let (true, Some(scope), RecordView::Message(_)) = (remember, self.scope.as_mut(), rec) {
             scope.push(id.to_owned());
         }
         if let Some((key, ordinal)) = conversation {
@@ -244,7 +265,10 @@ impl<W: Write> ArchiveWriter<W> {
 
     fn emit(&mut self, r: RecordView<'_>) -> Result<(), WriteError> {
         self.buf.clear();
-        serde_json::to_writer(&mut self.buf, &r)?;
+        match r {
+            RecordView::Message(m) => crate::json::write_message(&mut self.buf, m)?,
+            _ => serde_json::to_writer(&mut self.buf, &r)?,
+        }
         self.buf.push(b'\n');
         self.out.write_all(&self.buf)?;
         self.records += 1;
