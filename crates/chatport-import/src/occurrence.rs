@@ -20,6 +20,39 @@ pub(crate) struct Occurrences {
 impl Occurrences {
     /// Writes `m` under the id `id_for(occurrence)` with the first occurrence index not taken,
     /// where `at` is the message's time text and `parts` the other parts its id is made of.
+    /// Writes `m` under the id `id_for(occurrence)`, counting occurrences without asking the
+    /// writer whether an id is taken, so that no message id is remembered. Exact when the
+    /// caller knows every time the import comes back to after other times (`revisited` is true
+    /// for a message at such a time): counts for those times are kept for the whole import,
+    /// the others only for the run of messages at the current time, which then holds every
+    /// earlier message at that time.
+    pub(crate) fn write_vouched(
+        &mut self,
+        sink: &mut Sink,
+        m: &mut Message,
+        at: &str,
+        parts: &[&str],
+        revisited: bool,
+        id_for: impl Fn(u32) -> String,
+    ) -> Result<(), ImportError> {
+        if self.at != at {
+            self.at.clear();
+            self.at.push_str(at);
+            self.window.clear();
+        }
+        let key = key(at, parts);
+        let counts = if revisited {
+            &mut self.repeated
+        } else {
+            &mut self.window
+        };
+        let count = counts.entry(key).or_insert(0);
+        let occurrence = *count;
+        *count += 1;
+        m.id = id_for(occurrence);
+        sink.message_vouched(m)
+    }
+
     pub(crate) fn write(
         &mut self,
         sink: &mut Sink,
@@ -33,13 +66,7 @@ impl Occurrences {
             self.at.push_str(at);
             self.window.clear();
         }
-        let mut h = Xxh3::new();
-        h.update(at.as_bytes());
-        for p in parts {
-            h.update(&(p.len() as u64).to_le_bytes());
-            h.update(p.as_bytes());
-        }
-        let key = h.digest128();
+        let key = key(at, parts);
         let from_window = self.window.get(&key).copied();
         let from_repeats = self.repeated.get(&key).copied();
         let start = from_window.max(from_repeats).unwrap_or(0);
@@ -56,4 +83,15 @@ impl Occurrences {
             occurrence += 1;
         }
     }
+}
+
+/// The 128-bit hash of a time text and the other id parts, length-prefixed.
+fn key(at: &str, parts: &[&str]) -> u128 {
+    let mut h = Xxh3::new();
+    h.update(at.as_bytes());
+    for p in parts {
+        h.update(&(p.len() as u64).to_le_bytes());
+        h.update(p.as_bytes());
+    }
+    h.digest128()
 }

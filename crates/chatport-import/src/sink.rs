@@ -423,6 +423,18 @@ impl Sink {
     /// Like [`Sink::message`], but when the message's id is already taken, writes nothing and
     /// returns `Ok(false)`, so that an importer deriving ids can try the next one.
     pub fn message_or_taken(&mut self, m: &Message) -> Result<bool, ImportError> {
+        self.write_message(m, false)
+    }
+
+    /// Writes a message whose id the importer vouches is unique, and whose references to other
+    /// messages it vouches name earlier ones (see [`ArchiveWriter::message_vouched`]): its id
+    /// is neither looked up nor remembered, so memory does not grow with the messages. The
+    /// output is validated in full at the end (unless the user said `--no-validate`).
+    pub fn message_vouched(&mut self, m: &Message) -> Result<(), ImportError> {
+        self.write_message(m, true).map(|_| ())
+    }
+
+    fn write_message(&mut self, m: &Message, vouched: bool) -> Result<bool, ImportError> {
         let ci = match self.conversation_index.get(&m.conversation) {
             Some(&ci) => ci,
             // In direct mode the writer itself refuses a conversation that was not written.
@@ -434,7 +446,13 @@ impl Sink {
                 )));
             }
         };
-        match self.body_mut()?.message(m) {
+        let body = self.body_mut()?;
+        let written = if vouched {
+            body.message_vouched(m)
+        } else {
+            body.message(m)
+        };
+        match written {
             Ok(()) => {}
             Err(chatport_model::WriteError::DuplicateId { id, .. }) if id == m.id => {
                 return Ok(false);

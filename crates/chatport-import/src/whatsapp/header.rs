@@ -71,6 +71,16 @@ impl Header<'_> {
         }
     }
 
+    /// The clock as the import reads it: hour in 24-hour form, minute, and second (0 when not
+    /// written, 59 at most); `None` when the hour is not a real hour.
+    pub fn clock(&self) -> Option<(u32, u32, u32)> {
+        Some((
+            self.hour24()?,
+            self.minute,
+            self.second.unwrap_or(0).min(59),
+        ))
+    }
+
     /// The key two header lines must share to belong to the same file format.
     pub fn signature(&self) -> (Style, char) {
         (self.style, self.dsep)

@@ -178,6 +178,8 @@ struct SigScan {
     author_set: NameSet,
     /// True when a system line says a group was created or changed members or name.
     group_events: bool,
+    /// The times the chat comes back to, per date order.
+    revisits: order::Revisits,
 }
 
 struct Scan {
@@ -223,6 +225,7 @@ fn scan(input: &Input, entry: &str) -> Result<Scan, ImportError> {
                         authors: Vec::new(),
                         author_set: Default::default(),
                         group_events: false,
+                        revisits: Default::default(),
                     });
                     s.sigs.len() - 1
                 }
@@ -231,6 +234,9 @@ fn scan(input: &Input, entry: &str) -> Result<Scan, ImportError> {
             e.lines += 1;
             let time = (h.hour24().unwrap_or(0), h.minute, h.second);
             e.evidence.add(h.n, h.digits, time, n);
+            if let Some(clock) = h.clock() {
+                e.revisits.add(h.n, h.digits, clock);
+            }
             if let Some(d) = order::media_date(h.rest) {
                 e.evidence.add_media(h.n, h.digits, d);
             }
@@ -269,6 +275,8 @@ struct Pending {
     live: bool,
     line: u64,
     time: Option<chatport_model::Time>,
+    /// The time as [`order::clock_stamp`] packs it.
+    stamp: u64,
     has_author: bool,
     author: String,
     body: String,
@@ -292,6 +300,8 @@ struct State<'a> {
     last_author: (String, String),
     /// Occurrence counts for the derived message ids (a flood of identical lines stays linear).
     occurrences: crate::occurrence::Occurrences,
+    /// The times (as [`order::clock_stamp`]s) the chat comes back to after other times.
+    revisited: std::collections::HashSet<u64>,
 }
 
 /// Imports a WhatsApp chat export.
@@ -336,7 +346,7 @@ pub(crate) fn import(
         }
         Some(_) => {}
     }
-    let Some(main) = scan
+    let Some(mut main) = scan
         .sigs
         .into_iter()
         .max_by(|a, b| a.lines.cmp(&b.lines).then(b.first_line.cmp(&a.first_line)))
@@ -552,6 +562,12 @@ pub(crate) fn import(
         m: Message::new(String::new(), conv_id, 0),
         last_author: Default::default(),
         occurrences: Default::default(),
+        revisited: std::mem::take(
+            &mut main.revisits.times[order::ORDERS
+                .iter()
+                .position(|o| *o == date_order)
+                .unwrap_or(0)],
+        ),
     };
     st.m.origin = sink.origin_line(&entry, 0);
     let mut pending = Pending::default();
@@ -596,6 +612,10 @@ pub(crate) fn import(
         }
         pending.live = true;
         pending.line = n;
+        pending.stamp = order::clock_stamp(
+            (dt.year(), dt.month(), dt.day()),
+            (dt.hour() as u32, dt.minute() as u32, dt.second() as u32),
+        );
         pending.time = Some(times::local(
             dt,
             h.second.is_some(),
@@ -784,8 +804,9 @@ impl State<'_> {
         let id_author = author.unwrap_or("");
         let conv = &self.conv;
         let body = &p.body;
+        let revisited = self.revisited.contains(&p.stamp);
         self.occurrences
-            .write(sink, m, at, &[id_author, body], |occurrence| {
+            .write_vouched(sink, m, at, &[id_author, body], revisited, |occurrence| {
                 derive_id(
                     "wa-m-",
                     &[conv, at, id_author, body, &occurrence.to_string()],

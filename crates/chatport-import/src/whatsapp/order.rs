@@ -61,6 +61,54 @@ pub struct Evidence {
     pub media_agree: [u64; 3],
 }
 
+/// A header's date and time packed into one number that sorts as the time does: year, month,
+/// day, hour (24-hour), minute and second (capped at 59, as the import reads it).
+pub fn clock_stamp(date: (i16, i8, i8), clock: (u32, u32, u32)) -> u64 {
+    let (y, m, d) = date;
+    // Years fit in 16 bits (four digits at most), the rest in 8 each.
+    ((y as u16 as u64) << 40)
+        | ((m as u8 as u64) << 32)
+        | ((d as u8 as u64) << 24)
+        | (u64::from(clock.0.min(255)) << 16)
+        | (u64::from(clock.1.min(255)) << 8)
+        | u64::from(clock.2.min(59))
+}
+
+/// The times a chat comes back to, per date order. A message's derived id counts the earlier
+/// messages with the same time, author and text (spec 5.6). While times only go forward, those
+/// are all in the run of messages at the current time; only a time the chat comes back to (a
+/// clock change, a DST fold, a message out of order) can have earlier messages elsewhere. The
+/// first pass finds those times, so the second keeps counts for them alone and memory does not
+/// grow with the number of messages.
+#[derive(Debug, Default, Clone)]
+pub struct Revisits {
+    latest: [Option<u64>; 3],
+    previous: [Option<u64>; 3],
+    /// Per order: the stamps ([`clock_stamp`]) of the times met again after other times.
+    pub times: [std::collections::HashSet<u64>; 3],
+}
+
+impl Revisits {
+    /// Adds one header's date numbers and its clock (hour in 24-hour form, minute, second or 0).
+    pub fn add(&mut self, n: [u32; 3], digits: [u8; 3], clock: (u32, u32, u32)) {
+        for (k, order) in ORDERS.into_iter().enumerate() {
+            let Some(date) = ymd(order, n, digits) else {
+                continue;
+            };
+            let stamp = clock_stamp(date, clock);
+            match self.latest[k] {
+                Some(latest) if stamp <= latest => {
+                    if self.previous[k] != Some(stamp) {
+                        self.times[k].insert(stamp);
+                    }
+                }
+                _ => self.latest[k] = Some(stamp),
+            }
+            self.previous[k] = Some(stamp);
+        }
+    }
+}
+
 /// How an order was decided, when more than one fitted every date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Basis {
