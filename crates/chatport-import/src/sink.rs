@@ -84,6 +84,8 @@ pub struct Sink {
     direct: bool,
     /// Accounts and conversations written straight to the output after the messages began.
     direct_counts: (u64, u64),
+    /// The conversation of the last message and its index: most messages follow one of theirs.
+    last_conversation: Option<(String, usize)>,
 }
 
 /// The temporary files and folders of the imports running in this process.
@@ -232,6 +234,7 @@ impl Sink {
             finished: false,
             direct: false,
             direct_counts: (0, 0),
+            last_conversation: None,
         })
     }
 
@@ -435,8 +438,17 @@ impl Sink {
     }
 
     fn write_message(&mut self, m: &Message, vouched: bool) -> Result<bool, ImportError> {
-        let ci = match self.conversation_index.get(&m.conversation) {
-            Some(&ci) => ci,
+        let cached = match &self.last_conversation {
+            Some((id, ci)) if *id == m.conversation => Some(*ci),
+            _ => None,
+        };
+        let ci = match cached.or_else(|| self.conversation_index.get(&m.conversation).copied()) {
+            Some(ci) => {
+                if cached.is_none() {
+                    self.last_conversation = Some((m.conversation.clone(), ci));
+                }
+                ci
+            }
             // In direct mode the writer itself refuses a conversation that was not written.
             None if self.direct => usize::MAX,
             None => {

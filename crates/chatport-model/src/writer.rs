@@ -77,6 +77,21 @@ pub struct ArchiveWriter<W: Write> {
     buf: Vec<u8>,
     records: u64,
     scope: Option<Vec<String>>,
+    /// Recently checked references to accounts, persons and conversations (which are never
+    /// forgotten), in slots picked by the id's last bytes: most messages name the same few.
+    checked: Vec<Option<(String, RecordType)>>,
+    /// The last conversation a message was written to, and its key in `last_ordinal`.
+    last_conversation: Option<(String, crate::ids::IdKey)>,
+}
+
+/// Slots in [`ArchiveWriter`]'s cache of checked references.
+const CHECKED_SLOTS: usize = 64;
+
+fn checked_slot(id: &str) -> usize {
+    let b = id.as_bytes();
+    let last = b.last().copied().unwrap_or(0) as usize;
+    let before = b.len().checked_sub(2).map_or(0, |i| b[i] as usize);
+    (last ^ (before << 3) ^ b.len()) % CHECKED_SLOTS
 }
 
 impl<W: Write> ArchiveWriter<W> {
@@ -89,6 +104,8 @@ impl<W: Write> ArchiveWriter<W> {
             buf: Vec::with_capacity(1024),
             records: 0,
             scope: None,
+            checked: vec![None; CHECKED_SLOTS],
+            last_conversation: None,
         };
         w.emit(RecordView::Header(header))?;
         Ok(w)
@@ -105,6 +122,8 @@ impl<W: Write> ArchiveWriter<W> {
             buf: Vec::with_capacity(1024),
             records: 0,
             scope: None,
+            checked: vec![None; CHECKED_SLOTS],
+            last_conversation: None,
         }
     }
 
@@ -215,10 +234,23 @@ impl<W: Write> ArchiveWriter<W> {
         let id = rec.id().unwrap_or_default();
         let mut bad = None;
         rec.each_reference(|reference| {
-            if bad.is_none()
-                && (remember || reference.expected != RecordType::Message)
-                && self.ids.get(reference.id) != Some(reference.expected)
+            if bad.is_some() || !remember && reference.expected == RecordType::Message {
+                return;
+            }
+            let cacheable = reference.expected != RecordType::Message;
+            let slot = checked_slot(reference.id);
+            if cacheable
+                && let Some((id, t)) = &self.checked[slot]
+                && id == reference.id
+                && *t == reference.expected
             {
+                return;
+            }
+            if self.ids.get(reference.id) == Some(reference.expected) {
+                if cacheable {
+                    self.checked[slot] = Some((reference.id.to_owned(), reference.expected));
+                }
+            } else {
                 bad = Some(WriteError::BadReference {
                     record: t,
                     id: id.to_owned(),
@@ -233,7 +265,14 @@ impl<W: Write> ArchiveWriter<W> {
         }
         let conversation = match rec {
             RecordView::Message(m) => {
-                let key = id_key(&m.conversation);
+                let key = match &self.last_conversation {
+                    Some((c, key)) if *c == m.conversation => *key,
+                    _ => {
+                        let key = id_key(&m.conversation);
+                        self.last_conversation = Some((m.conversation.clone(), key));
+                        key
+                    }
+                };
                 if let Some(&last) = self.last_ordinal.get(&key).filter(|l| m.ordinal <= **l) {
                     return Err(WriteError::OrdinalOrder {
                         id: m.id.clone(),

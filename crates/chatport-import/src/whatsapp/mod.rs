@@ -178,8 +178,6 @@ struct SigScan {
     author_set: NameSet,
     /// True when a system line says a group was created or changed members or name.
     group_events: bool,
-    /// The times the chat comes back to, per date order.
-    revisits: order::Revisits,
 }
 
 struct Scan {
@@ -225,7 +223,6 @@ fn scan(input: &Input, entry: &str) -> Result<Scan, ImportError> {
                         authors: Vec::new(),
                         author_set: Default::default(),
                         group_events: false,
-                        revisits: Default::default(),
                     });
                     s.sigs.len() - 1
                 }
@@ -233,10 +230,7 @@ fn scan(input: &Input, entry: &str) -> Result<Scan, ImportError> {
             let e = &mut s.sigs[slot];
             e.lines += 1;
             let time = (h.hour24().unwrap_or(0), h.minute, h.second);
-            e.evidence.add(h.n, h.digits, time, n);
-            if let Some(clock) = h.clock() {
-                e.revisits.add(h.n, h.digits, clock);
-            }
+            e.evidence.add(h.n, h.digits, time, h.clock(), n);
             if let Some(d) = order::media_date(h.rest) {
                 e.evidence.add_media(h.n, h.digits, d);
             }
@@ -563,7 +557,7 @@ pub(crate) fn import(
         last_author: Default::default(),
         occurrences: Default::default(),
         revisited: std::mem::take(
-            &mut main.revisits.times[order::ORDERS
+            &mut main.evidence.revisits.times[order::ORDERS
                 .iter()
                 .position(|o| *o == date_order)
                 .unwrap_or(0)],

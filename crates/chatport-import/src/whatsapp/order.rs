@@ -59,6 +59,8 @@ pub struct Evidence {
     pub media_dates: u64,
     /// Per order: how many of those dates equal the header's date under it.
     pub media_agree: [u64; 3],
+    /// The times the chat comes back to, per order.
+    pub revisits: Revisits,
 }
 
 /// A header's date and time packed into one number that sorts as the time does: year, month,
@@ -89,23 +91,19 @@ pub struct Revisits {
 }
 
 impl Revisits {
-    /// Adds one header's date numbers and its clock (hour in 24-hour form, minute, second or 0).
-    pub fn add(&mut self, n: [u32; 3], digits: [u8; 3], clock: (u32, u32, u32)) {
-        for (k, order) in ORDERS.into_iter().enumerate() {
-            let Some(date) = ymd(order, n, digits) else {
-                continue;
-            };
-            let stamp = clock_stamp(date, clock);
-            match self.latest[k] {
-                Some(latest) if stamp <= latest => {
-                    if self.previous[k] != Some(stamp) {
-                        self.times[k].insert(stamp);
-                    }
+    /// Adds one header's date under the order of index `k` in [`ORDERS`], and its clock (hour
+    /// in 24-hour form, minute, second or 0).
+    fn add(&mut self, k: usize, date: (i16, i8, i8), clock: (u32, u32, u32)) {
+        let stamp = clock_stamp(date, clock);
+        match self.latest[k] {
+            Some(latest) if stamp <= latest => {
+                if self.previous[k] != Some(stamp) {
+                    self.times[k].insert(stamp);
                 }
-                _ => self.latest[k] = Some(stamp),
             }
-            self.previous[k] = Some(stamp);
+            _ => self.latest[k] = Some(stamp),
         }
+        self.previous[k] = Some(stamp);
     }
 }
 
@@ -137,6 +135,8 @@ pub fn media_date(line: &str) -> Option<(i16, i8, i8)> {
         );
         jiff::civil::Date::new(y, m, d).ok().map(|_| (y, m, d))
     };
+    // Most lines name no file: without a dash or a `<` there is nothing to find.
+    memchr::memchr2(b'-', b'<', b)?;
     if let Some(i) = memchr::memmem::find(b, b"-WA") {
         // "XXX-YYYYMMDD-WA"
         if i >= 12 && b[i - 9] == b'-' {
@@ -179,8 +179,16 @@ impl Evidence {
         }
     }
 
-    /// Adds one header's date.
-    pub fn add(&mut self, n: [u32; 3], digits: [u8; 3], time: (u32, u32, Option<u32>), line: u64) {
+    /// Adds one header's date, its time (hour, minute, second as written) and its clock as the
+    /// import reads it ([`Header::clock`](super::header::Header::clock)).
+    pub fn add(
+        &mut self,
+        n: [u32; 3],
+        digits: [u8; 3],
+        time: (u32, u32, Option<u32>),
+        clock: Option<(u32, u32, u32)>,
+        line: u64,
+    ) {
         self.headers += 1;
         if digits[0] <= 2 {
             self.short_year_first = true;
@@ -188,6 +196,9 @@ impl Evidence {
         for (k, order) in ORDERS.into_iter().enumerate() {
             match ymd(order, n, digits) {
                 Some(date) => {
+                    if let Some(clock) = clock {
+                        self.revisits.add(k, date, clock);
+                    }
                     if self.last[k].is_some_and(|l| date < l) {
                         self.backwards[k] += 1;
                     }
@@ -298,7 +309,7 @@ mod tests {
     fn evidence(dates: &[[u32; 3]], digits: [u8; 3]) -> Evidence {
         let mut e = Evidence::default();
         for (i, d) in dates.iter().enumerate() {
-            e.add(*d, digits, (10, 0, None), i as u64 + 1);
+            e.add(*d, digits, (10, 0, None), Some((10, 0, 0)), i as u64 + 1);
         }
         e
     }
