@@ -266,16 +266,18 @@ struct Row<'a> {
 
 fn print_rows(rows: &[Row<'_>], mb: f64, messages: u64) {
     println!(
-        "| phase (one thread, best of 3) | time s | MB/s (input) | messages/s | peak memory MiB |"
+        "| phase (one thread, best of 3) | wall s | CPU s | MB/s (input, wall) | messages/s (wall) | messages per CPU second | peak memory MiB |"
     );
-    println!("|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for r in rows {
         println!(
-            "| {} | {:.3} | {:.0} | {:.0} | {:.1} |",
+            "| {} | {:.3} | {:.2} | {:.0} | {:.0} | {:.0} | {:.1} |",
             r.name,
             r.m.secs,
+            r.m.cpu,
             mb / r.m.secs,
             messages as f64 / r.m.secs,
+            messages as f64 / r.m.cpu,
             r.m.peak_kib as f64 / 1024.0
         );
     }

@@ -391,42 +391,99 @@ pub(crate) fn read_lines(
     not_utf8: NotUtf8,
     mut f: impl FnMut(u64, &str, bool) -> Result<(), ImportError>,
 ) -> Result<(), ImportError> {
-    let mut buf = Vec::with_capacity(4096);
+    // Lines are handed out as slices of the reader's buffer; only a line cut by the end of a
+    // buffer is copied (into `carry`). The whole lines of a buffer are checked for NUL bytes
+    // and UTF-8 at once, and line by line only when that finds something.
+    let mut carry: Vec<u8> = Vec::new();
     let mut n = 0u64;
     loop {
-        buf.clear();
-        let got = r
-            .read_until(b'\n', &mut buf)
+        let avail = r
+            .fill_buf()
             .map_err(|e| ImportError::io_shown(shown.to_owned(), e))?;
-        if got == 0 {
+        if avail.is_empty() {
+            if !carry.is_empty() {
+                n += 1;
+                raw_line(n, &carry, shown, nul_message, &not_utf8, &mut f)?;
+            }
             return Ok(());
         }
-        n += 1;
-        if buf.last() == Some(&b'\n') {
-            buf.pop();
+        let len = avail.len();
+        let Some(last_nl) = memchr::memrchr(b'\n', avail) else {
+            carry.extend_from_slice(avail);
+            r.consume(len);
+            continue;
+        };
+        let mut start = 0;
+        if !carry.is_empty() {
+            let first_nl = memchr::memchr(b'\n', avail).unwrap_or(last_nl);
+            carry.extend_from_slice(&avail[..=first_nl]);
+            n += 1;
+            raw_line(n, &carry, shown, nul_message, &not_utf8, &mut f)?;
+            carry.clear();
+            start = first_nl + 1;
         }
-        if buf.last() == Some(&b'\r') {
-            buf.pop();
+        let whole = &avail[start..=last_nl];
+        let text = match memchr::memchr(0, whole) {
+            None => simdutf8::basic::from_utf8(whole).ok(),
+            Some(_) => None,
+        };
+        let mut from = 0;
+        for nl in memchr::memchr_iter(b'\n', whole) {
+            n += 1;
+            match text {
+                // A line ends at an ASCII byte, so valid text splits into valid lines.
+                Some(t) => text_line(n, &t[from..=nl], &mut f)?,
+                None => raw_line(n, &whole[from..=nl], shown, nul_message, &not_utf8, &mut f)?,
+            }
+            from = nl + 1;
         }
-        let mut line: &[u8] = &buf;
-        if n == 1 {
-            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-        }
-        if memchr::memchr(0, line).is_some() {
-            return Err(ImportError::invalid(format!("{shown}:{n}"), nul_message));
-        }
-        match simdutf8::compat::from_utf8(line) {
-            Ok(s) => f(n, s, false)?,
-            Err(e) => match &not_utf8 {
-                NotUtf8::Replace => f(n, &String::from_utf8_lossy(line), true)?,
-                NotUtf8::Refuse(message) => {
-                    return Err(ImportError::invalid(
-                        format!("{shown}:{n}:{}", e.valid_up_to() + 1),
-                        *message,
-                    ));
-                }
-            },
-        }
+        carry.extend_from_slice(&avail[last_nl + 1..]);
+        r.consume(len);
+    }
+}
+
+/// Hands line `n` (valid UTF-8, with its line end) to `f` without the line end and, on the
+/// first line, without a byte order mark.
+fn text_line(
+    n: u64,
+    l: &str,
+    f: &mut impl FnMut(u64, &str, bool) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
+    let l = l.strip_suffix('\n').unwrap_or(l);
+    let mut l = l.strip_suffix('\r').unwrap_or(l);
+    if n == 1 {
+        l = l.strip_prefix('\u{FEFF}').unwrap_or(l);
+    }
+    f(n, l, false)
+}
+
+/// Hands line `n` (bytes not yet checked, with its line end) to `f`: refused at a NUL byte,
+/// and with bytes that are not UTF-8 replaced or refused as `not_utf8` says.
+fn raw_line(
+    n: u64,
+    raw: &[u8],
+    shown: &str,
+    nul_message: &str,
+    not_utf8: &NotUtf8,
+    f: &mut impl FnMut(u64, &str, bool) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
+    if memchr::memchr(0, raw).is_some() {
+        return Err(ImportError::invalid(format!("{shown}:{n}"), nul_message));
+    }
+    let mut l = raw.strip_suffix(b"\n").unwrap_or(raw);
+    l = l.strip_suffix(b"\r").unwrap_or(l);
+    if n == 1 {
+        l = l.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(l);
+    }
+    match simdutf8::compat::from_utf8(l) {
+        Ok(s) => f(n, s, false),
+        Err(e) => match not_utf8 {
+            NotUtf8::Replace => f(n, &String::from_utf8_lossy(l), true),
+            NotUtf8::Refuse(message) => Err(ImportError::invalid(
+                format!("{shown}:{n}:{}", e.valid_up_to() + 1),
+                *message,
+            )),
+        },
     }
 }
 
@@ -458,4 +515,63 @@ pub(crate) fn json_keys(text: &[u8]) -> Vec<String> {
         i = j + 1;
     }
     keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lines `read_lines` gives for `bytes` read through a buffer of `capacity` bytes.
+    fn lines(bytes: &[u8], capacity: usize, not_utf8: NotUtf8) -> Result<Vec<String>, String> {
+        let mut inner: &[u8] = bytes;
+        let mut r = io::BufReader::with_capacity(capacity, &mut inner as &mut dyn Read);
+        let mut out = Vec::new();
+        read_lines(&mut r, "f.txt", "binary", not_utf8, |n, l, lossy| {
+            out.push(format!("{n}:{l}{}", if lossy { " (lossy)" } else { "" }));
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+        Ok(out)
+    }
+
+    #[test]
+    fn lines_are_the_same_whatever_the_buffer_size() {
+        let text = "\u{FEFF}first line\r\nsecond é line\n\nfourth 😀 with a long tail\nlast";
+        let expected = [
+            "1:first line",
+            "2:second é line",
+            "3:",
+            "4:fourth 😀 with a long tail",
+            "5:last",
+        ];
+        for capacity in [1, 2, 3, 5, 7, 16, 64, 4096] {
+            assert_eq!(
+                lines(text.as_bytes(), capacity, NotUtf8::Replace).unwrap(),
+                expected,
+                "buffer of {capacity}"
+            );
+        }
+        assert_eq!(
+            lines(b"", 8, NotUtf8::Replace).unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(lines(b"\n", 8, NotUtf8::Replace).unwrap(), ["1:"]);
+    }
+
+    #[test]
+    fn bad_bytes_are_found_on_their_line_whatever_the_buffer_size() {
+        for capacity in [1, 4, 9, 4096] {
+            let got = lines(b"ok\nbad \xFF here\nok\n", capacity, NotUtf8::Replace).unwrap();
+            assert_eq!(got, ["1:ok", "2:bad \u{FFFD} here (lossy)", "3:ok"]);
+            let err = lines(
+                b"ok\nbad \xFF here\n",
+                capacity,
+                NotUtf8::Refuse("not text"),
+            )
+            .unwrap_err();
+            assert!(err.contains("f.txt:2:5"), "{err}");
+            let err = lines(b"ok\nok\nnul \0 here\n", capacity, NotUtf8::Replace).unwrap_err();
+            assert!(err.contains("f.txt:3"), "{err}");
+        }
+    }
 }
