@@ -6,15 +6,16 @@
 
 use crate::{ImportError, Sink};
 use chatport_model::Message;
-use std::collections::HashMap;
-use xxhash_rust::xxh3::{Xxh3, Xxh3Builder};
+use chatport_model::ids::{IdKey, KeyMap};
+use xxhash_rust::xxh3::xxh3_128;
 
 /// The counts; one per conversation (or per import, when ids include the conversation).
 #[derive(Default)]
 pub(crate) struct Occurrences {
     at: String,
-    window: HashMap<u128, u32, Xxh3Builder>,
-    repeated: HashMap<u128, u32, Xxh3Builder>,
+    window: KeyMap<u32>,
+    repeated: KeyMap<u32>,
+    scratch: Vec<u8>,
 }
 
 impl Occurrences {
@@ -40,7 +41,7 @@ impl Occurrences {
             self.at.push_str(at);
             self.window.clear();
         }
-        let key = key(at, parts);
+        let key = key(&mut self.scratch, at, parts);
         let counts = if revisited {
             &mut self.repeated
         } else {
@@ -66,7 +67,7 @@ impl Occurrences {
             self.at.push_str(at);
             self.window.clear();
         }
-        let key = key(at, parts);
+        let key = key(&mut self.scratch, at, parts);
         let from_window = self.window.get(&key).copied();
         let from_repeats = self.repeated.get(&key).copied();
         let start = from_window.max(from_repeats).unwrap_or(0);
@@ -85,13 +86,15 @@ impl Occurrences {
     }
 }
 
-/// The 128-bit hash of a time text and the other id parts, length-prefixed.
-fn key(at: &str, parts: &[&str]) -> u128 {
-    let mut h = Xxh3::new();
-    h.update(at.as_bytes());
+/// The 128-bit hash of a time text and the other id parts, length-prefixed, laid out in
+/// `scratch` and hashed at once (faster than feeding a streaming hasher piece by piece).
+fn key(scratch: &mut Vec<u8>, at: &str, parts: &[&str]) -> IdKey {
+    scratch.clear();
+    scratch.extend_from_slice(at.as_bytes());
     for p in parts {
-        h.update(&(p.len() as u64).to_le_bytes());
-        h.update(p.as_bytes());
+        scratch.extend_from_slice(&(p.len() as u64).to_le_bytes());
+        scratch.extend_from_slice(p.as_bytes());
     }
-    h.digest128()
+    let h = xxh3_128(scratch);
+    [h as u64, (h >> 64) as u64]
 }

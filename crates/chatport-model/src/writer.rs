@@ -71,7 +71,8 @@ pub enum WriteError {
 /// assert_eq!(bytes.iter().filter(|b| **b == b'\n').count(), 4);
 /// ```
 pub struct ArchiveWriter<W: Write> {
-    out: W,
+    /// The output; `None` only once [`ArchiveWriter::finish`] took it.
+    out: Option<W>,
     ids: IdTable,
     last_ordinal: KeyMap<u64>,
     buf: Vec<u8>,
@@ -98,10 +99,10 @@ impl<W: Write> ArchiveWriter<W> {
     /// Starts an archive on `out` by writing `header`.
     pub fn new(out: W, header: &Header) -> Result<Self, WriteError> {
         let mut w = ArchiveWriter {
-            out,
+            out: Some(out),
             ids: IdTable::new(),
             last_ordinal: KeyMap::default(),
-            buf: Vec::with_capacity(1024),
+            buf: Vec::with_capacity(FLUSH_AT + 4096),
             records: 0,
             scope: None,
             checked: vec![None; CHECKED_SLOTS],
@@ -116,10 +117,10 @@ impl<W: Write> ArchiveWriter<W> {
     /// conversations). Ids written elsewhere are made known with [`ArchiveWriter::declare`].
     pub fn without_header(out: W) -> Self {
         ArchiveWriter {
-            out,
+            out: Some(out),
             ids: IdTable::new(),
             last_ordinal: KeyMap::default(),
-            buf: Vec::with_capacity(1024),
+            buf: Vec::with_capacity(FLUSH_AT + 4096),
             records: 0,
             scope: None,
             checked: vec![None; CHECKED_SLOTS],
@@ -219,8 +220,21 @@ impl<W: Write> ArchiveWriter<W> {
 
     /// Flushes and returns the output.
     pub fn finish(mut self) -> Result<W, WriteError> {
-        self.out.flush()?;
-        Ok(self.out)
+        self.write_buffered()?;
+        let mut out = self.out.take().ok_or_else(taken)?;
+        out.flush()?;
+        Ok(out)
+    }
+
+    /// Writes the records gathered in the buffer to the output.
+    fn write_buffered(&mut self) -> Result<(), WriteError> {
+        if !self.buf.is_empty() {
+            let out = self.out.as_mut().ok_or_else(taken)?;
+            let written = out.write_all(&self.buf);
+            self.buf.clear();
+            written?;
+        }
+        Ok(())
     }
 
     fn write_ref(&mut self, rec: RecordView<'_>) -> Result<(), WriteError> {
@@ -302,15 +316,39 @@ impl<W: Write> ArchiveWriter<W> {
         Ok(())
     }
 
+    /// Adds a record to the buffer, and writes the buffer out once it holds [`FLUSH_AT`] bytes:
+    /// records are serialized straight into the buffer that is written, not copied again.
     fn emit(&mut self, r: RecordView<'_>) -> Result<(), WriteError> {
-        self.buf.clear();
-        match r {
-            RecordView::Message(m) => crate::json::write_message(&mut self.buf, m)?,
-            _ => serde_json::to_writer(&mut self.buf, &r)?,
+        let start = self.buf.len();
+        let serialized = match r {
+            RecordView::Message(m) => crate::json::write_message(&mut self.buf, m),
+            _ => serde_json::to_writer(&mut self.buf, &r),
+        };
+        if let Err(e) = serialized {
+            self.buf.truncate(start);
+            return Err(e.into());
         }
         self.buf.push(b'\n');
-        self.out.write_all(&self.buf)?;
         self.records += 1;
+        if self.buf.len() >= FLUSH_AT {
+            self.write_buffered()?;
+        }
         Ok(())
+    }
+}
+
+/// Bytes of records gathered before they are written to the output (as much as the buffer of
+/// a `BufWriter` the importers write through, which then passes them on without a copy).
+const FLUSH_AT: usize = 1 << 20;
+
+fn taken() -> WriteError {
+    WriteError::Io(std::io::Error::other("the archive writer was finished"))
+}
+
+impl<W: Write> Drop for ArchiveWriter<W> {
+    /// Writes the records still buffered, as `BufWriter` does when dropped; errors are lost
+    /// here, so call [`ArchiveWriter::finish`] to see them.
+    fn drop(&mut self) {
+        let _ = self.write_buffered();
     }
 }

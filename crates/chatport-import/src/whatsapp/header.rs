@@ -109,7 +109,12 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     fn peek(&self) -> Option<char> {
-        self.s[self.i..].chars().next()
+        // Most header characters are ASCII: read those without decoding.
+        match self.s.as_bytes().get(self.i) {
+            Some(&b) if b < 0x80 => Some(char::from(b)),
+            Some(_) => self.s[self.i..].chars().next(),
+            None => None,
+        }
     }
 
     fn bump(&mut self) -> Option<char> {
@@ -138,7 +143,12 @@ impl<'a> Cursor<'a> {
 
     fn spaces(&mut self) -> usize {
         let mut n = 0;
+        // ASCII other than the space and the controls from tab to carriage return (the only
+        // ASCII whitespace) ends the run at once.
         while let Some(c) = self.peek() {
+            if c.is_ascii() && c != ' ' && !('\t'..='\r').contains(&c) {
+                break;
+            }
             if is_space(c) || is_format_char(c) {
                 self.i += c.len_utf8();
                 n += 1;
@@ -155,6 +165,7 @@ impl<'a> Cursor<'a> {
         while let Some(c) = self.peek() {
             let d = match c {
                 '0'..='9' => c as u32 - '0' as u32,
+                _ if c.is_ascii() => break,
                 '\u{0660}'..='\u{0669}' => c as u32 - 0x0660,
                 '\u{06F0}'..='\u{06F9}' => c as u32 - 0x06F0,
                 _ => break,

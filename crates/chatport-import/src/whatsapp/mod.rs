@@ -672,7 +672,7 @@ fn split_author<'a>(rest: &'a str, known: Option<&NameSet>) -> (Option<&'a str>,
     // the known system wordings (`X changed the subject from "a: b"`); otherwise it is a name.
     match author {
         Some(a)
-            if a.chars().count() <= 128
+            if (a.len() <= 128 || a.chars().count() <= 128)
                 && !a.contains('\n')
                 && !(a.contains(['"', '“', '”'])
                     && body::system(rest).kind != EventKind::Other) =>
