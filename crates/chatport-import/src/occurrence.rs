@@ -34,7 +34,7 @@ impl Occurrences {
         at: &str,
         parts: &[&str],
         revisited: bool,
-        id_for: impl Fn(u32) -> String,
+        id_into: impl FnOnce(u32, &mut String),
     ) -> Result<(), ImportError> {
         if self.at != at {
             self.at.clear();
@@ -50,7 +50,7 @@ impl Occurrences {
         let count = counts.entry(key).or_insert(0);
         let occurrence = *count;
         *count += 1;
-        m.id = id_for(occurrence);
+        id_into(occurrence, &mut m.id);
         sink.message_vouched(m)
     }
 

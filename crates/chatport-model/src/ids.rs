@@ -140,19 +140,26 @@ impl IdTable {
 /// on the ids of the messages they share, and two identical messages sent in the same minute stay
 /// two records.
 pub fn derive_id(prefix: &str, parts: &[&str]) -> String {
+    let mut out = String::with_capacity(prefix.len() + 20);
+    derive_id_into(&mut out, prefix, parts);
+    out
+}
+
+/// [`derive_id`] into `out` (cleared first), for callers that derive millions of ids and keep
+/// reusing one string.
+pub fn derive_id_into(out: &mut String, prefix: &str, parts: &[&str]) {
     let mut h = Sha256::new();
     for p in parts {
         h.update((p.len() as u64).to_le_bytes());
         h.update(p.as_bytes());
     }
     let digest = h.finalize();
-    let mut out = String::with_capacity(prefix.len() + 20);
+    out.clear();
     out.push_str(prefix);
     for b in &digest[..10] {
         out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
         out.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
     }
-    out
 }
 
 #[cfg(test)]

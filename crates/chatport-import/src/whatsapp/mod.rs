@@ -20,7 +20,7 @@ mod order;
 
 use crate::times;
 use crate::{ImportError, ImportOptions, Input, Sink};
-use chatport_model::ids::derive_id;
+use chatport_model::ids::{derive_id, derive_id_into};
 use chatport_model::{
     Account, Attachment, Conversation, ConversationKind, Deletion, Edit, Event, EventKind, Message,
 };
@@ -268,7 +268,10 @@ fn scan(input: &Input, entry: &str) -> Result<Scan, ImportError> {
 struct Pending {
     live: bool,
     line: u64,
-    time: Option<chatport_model::Time>,
+    /// The date and time, whether the header had seconds, and the header's time text.
+    dt: Option<jiff::civil::DateTime>,
+    seconds: bool,
+    original: String,
     /// The time as [`order::clock_stamp`] packs it.
     stamp: u64,
     has_author: bool,
@@ -296,6 +299,12 @@ struct State<'a> {
     occurrences: crate::occurrence::Occurrences,
     /// The times (as [`order::clock_stamp`]s) the chat comes back to after other times.
     revisited: std::collections::HashSet<u64>,
+    /// The zone `--tz` names.
+    zone: Option<crate::Zone>,
+    /// The header time text of the last message written, and its time as ids use it (the wall
+    /// time, not an assumed instant, so that ids do not depend on --tz).
+    time_original: String,
+    at: String,
 }
 
 /// Imports a WhatsApp chat export.
@@ -556,6 +565,9 @@ pub(crate) fn import(
         m: Message::new(String::new(), conv_id, 0),
         last_author: Default::default(),
         occurrences: Default::default(),
+        zone: zone.clone(),
+        time_original: String::new(),
+        at: String::new(),
         revisited: std::mem::take(
             &mut main.evidence.revisits.times[order::ORDERS
                 .iter()
@@ -610,12 +622,10 @@ pub(crate) fn import(
             (dt.year(), dt.month(), dt.day()),
             (dt.hour() as u32, dt.minute() as u32, dt.second() as u32),
         );
-        pending.time = Some(times::local(
-            dt,
-            h.second.is_some(),
-            h.original,
-            zone.as_ref(),
-        ));
+        pending.dt = Some(dt);
+        pending.seconds = h.second.is_some();
+        pending.original.clear();
+        pending.original.push_str(h.original);
         pending.has_author = author.is_some();
         pending.author.clear();
         pending.author.push_str(author.unwrap_or(""));
@@ -702,7 +712,18 @@ impl State<'_> {
         m.event = None;
         m.attachments.clear();
         m.extensions.clear();
-        m.time = p.time.take();
+        // Consecutive messages often share their header's time text, and then their time: the
+        // record's time (and the time text for the id) is rebuilt only when the text changes.
+        if m.time.is_none() || self.time_original != p.original {
+            let dt =
+                p.dt.ok_or_else(|| ImportError::Bug("a message with no time".into()))?;
+            let t = times::local(dt, p.seconds, &p.original, self.zone.as_ref());
+            self.at.clear();
+            self.at.push_str(t.local.as_deref().unwrap_or(&t.at));
+            m.time = Some(t);
+            self.time_original.clear();
+            self.time_original.push_str(&p.original);
+        }
         let author = p.has_author.then_some(p.author.as_str());
         match author {
             Some(a) if !p.system => {
@@ -788,25 +809,41 @@ impl State<'_> {
         // The id: derived from what the line says, plus its occurrence among identical earlier
         // lines, so duplicates sent in the same minute stay two messages. The wall-clock time
         // counts, not an assumed instant, so that ids do not depend on --tz.
-        let at = m
-            .time
-            .as_ref()
-            .map(|t| t.local.as_deref().unwrap_or(&t.at))
-            .unwrap_or("")
-            .to_owned();
-        let at = at.as_str();
+        let at = self.at.as_str();
         let id_author = author.unwrap_or("");
         let conv = &self.conv;
         let body = &p.body;
         let revisited = self.revisited.contains(&p.stamp);
-        self.occurrences
-            .write_vouched(sink, m, at, &[id_author, body], revisited, |occurrence| {
-                derive_id(
+        self.occurrences.write_vouched(
+            sink,
+            m,
+            at,
+            &[id_author, body],
+            revisited,
+            |occurrence, id| {
+                let mut digits = [0u8; 10];
+                derive_id_into(
+                    id,
                     "wa-m-",
-                    &[conv, at, id_author, body, &occurrence.to_string()],
+                    &[conv, at, id_author, body, decimal(occurrence, &mut digits)],
                 )
-            })
+            },
+        )
     }
+}
+
+/// `n` in decimal, written into `digits`.
+fn decimal(mut n: u32, digits: &mut [u8; 10]) -> &str {
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&digits[i..]).unwrap_or("0")
 }
 
 /// The first `": "` in `s`.
