@@ -211,17 +211,18 @@ pub fn write_str(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     buf.reserve(bytes.len() + 2);
     buf.push(b'"');
-    // Whole runs of eight bytes that need nothing escaped are copied at once.
-    let mut clean = 0;
-    while clean + 8 <= bytes.len() {
-        let chunk: [u8; 8] = bytes[clean..clean + 8].try_into().unwrap_or_default();
-        if needs_escape(u64::from_le_bytes(chunk)) {
-            break;
-        }
-        clean += 8;
-    }
+    // Runs of eight bytes that need nothing escaped are skipped at once; the bytes of a run
+    // that holds something to escape, and the last few, are looked at one by one.
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate().skip(clean) {
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8)
+            && !needs_escape(u64::from_le_bytes(chunk.try_into().unwrap_or_default()))
+        {
+            i += 8;
+            continue;
+        }
+        let b = bytes[i];
         let esc: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -241,14 +242,19 @@ pub fn write_str(buf: &mut Vec<u8>, s: &str) {
                     HEX[(b >> 4) as usize],
                     HEX[(b & 0xF) as usize],
                 ]);
-                start = i + 1;
+                i += 1;
+                start = i;
                 continue;
             }
-            _ => continue,
+            _ => {
+                i += 1;
+                continue;
+            }
         };
         buf.extend_from_slice(&bytes[start..i]);
         buf.extend_from_slice(esc);
-        start = i + 1;
+        i += 1;
+        start = i;
     }
     buf.extend_from_slice(&bytes[start..]);
     buf.push(b'"');

@@ -136,9 +136,9 @@ const EDITED: &[&str] = &[
 
 /// A body, understood.
 #[derive(Debug, Default)]
-pub struct Body {
-    /// The text to keep as the message's text (a caption for media).
-    pub text: Option<String>,
+pub struct Body<'a> {
+    /// The text to keep as the message's text (a caption for media), a part of the body.
+    pub text: Option<&'a str>,
     /// Media: (kind, a file name the body names if any, the placeholder when left out).
     pub media: Vec<Media>,
     /// The deleted placeholder, when the body is one.
@@ -217,7 +217,7 @@ fn looks_like_file(name: &str) -> bool {
 }
 
 /// Understands `body` (the text after the author, continuation lines joined with `\n`).
-pub fn parse(body: &str) -> Body {
+pub fn parse(body: &str) -> Body<'_> {
     let mut b = Body::default();
     let mut rest: &str = strip_lrm(body);
     // A trailing edit marker.
@@ -271,7 +271,7 @@ pub fn parse(body: &str) -> Body {
     }
     if short && let Some(call) = call(whole) {
         b.call = Some(call);
-        b.text = Some(whole.to_owned());
+        b.text = Some(whole);
         return b;
     }
     // iOS: "[caption ]<attached: NAME>" (the word is localized; CJK may use a full-width colon).
@@ -294,7 +294,7 @@ pub fn parse(body: &str) -> Body {
                         omitted: None,
                     });
                     let caption = whole[..open].trim_end_matches([' ', '\u{200E}']);
-                    b.text = (!caption.is_empty()).then(|| caption.to_owned());
+                    b.text = (!caption.is_empty()).then_some(caption);
                     b.transformed = true;
                     return b;
                 }
@@ -320,7 +320,7 @@ pub fn parse(body: &str) -> Body {
                     file: Some(name.to_owned()),
                     omitted: None,
                 });
-                b.text = more.map(str::to_owned).filter(|m| !m.is_empty());
+                b.text = more.filter(|m| !m.is_empty());
                 b.transformed = true;
                 return b;
             }
@@ -330,7 +330,7 @@ pub fn parse(body: &str) -> Body {
         && let Some(loc) = location(whole)
     {
         b.location = Some(loc);
-        b.text = Some(whole.to_owned());
+        b.text = Some(whole);
         return b;
     }
     if whole.starts_with("POLL:")
@@ -340,7 +340,7 @@ pub fn parse(body: &str) -> Body {
         b.transformed = true;
         return b;
     }
-    b.text = (!rest.is_empty()).then(|| rest.to_owned());
+    b.text = (!rest.is_empty()).then_some(rest);
     b
 }
 

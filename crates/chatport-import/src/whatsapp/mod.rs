@@ -703,7 +703,6 @@ impl State<'_> {
         if let Some(o) = m.origin.as_mut() {
             o.line = Some(p.line);
         }
-        m.text = None;
         m.edited = None;
         m.deleted = None;
         m.location = None;
@@ -739,7 +738,11 @@ impl State<'_> {
                 set(&mut m.sender, &self.last_author.1);
                 set(&mut m.sender_name, a);
                 let b = body::parse(&p.body);
-                m.text = b.text;
+                match b.text {
+                    // The text's string is reused from message to message.
+                    Some(t) => set(&mut m.text, t),
+                    None => m.text = None,
+                }
                 if b.edited {
                     m.edited = Some(Box::new(Edit {
                         by: None,
@@ -777,6 +780,7 @@ impl State<'_> {
                 // A system line: with no author (Android), or an iOS line whose "author" is the
                 // group or a person and whose body starts with U+200E.
                 m.sender = None;
+                m.text = None;
                 m.sender_name = author.map(str::to_owned);
                 let text = match author {
                     Some(_) => p.body.trim_start_matches('\u{200E}').to_owned(),
