@@ -26,7 +26,14 @@ impl Hasher for KeyHasher {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        // Only reached for types other than `IdKey`; fold the bytes in.
+        // An `IdKey` arrives here as its 16 bytes (arrays of integers hash as one slice): its
+        // first word is the hash. Anything else is folded in.
+        if self.0 == 0
+            && let Some(word) = bytes.first_chunk::<8>()
+        {
+            self.0 = u64::from_le_bytes(*word);
+            return;
+        }
         for b in bytes {
             self.0 = self.0.rotate_left(8) ^ u64::from(*b);
         }

@@ -613,12 +613,12 @@ mod tests {
         assert_eq!(b.text, None);
         let b = parse("Look \u{200E}<Anhang: 00000002-VIDEO-2019.mp4>");
         assert_eq!(
-            (b.media[0].kind, b.text.as_deref()),
+            (b.media[0].kind, b.text),
             (AttachmentKind::Video, Some("Look"))
         );
         let b = parse("PTT-20241202-WA0002.opus (file attached)\nlisten");
         assert_eq!(
-            (b.media[0].kind, b.text.as_deref()),
+            (b.media[0].kind, b.text),
             (AttachmentKind::Voice, Some("listen"))
         );
         let b = parse(".jpg (ファイル添付)");
