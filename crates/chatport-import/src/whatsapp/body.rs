@@ -640,7 +640,7 @@ mod tests {
         );
         let b = parse("see you \u{200E}<This message was edited>");
         assert!(b.edited);
-        assert_eq!(b.text.as_deref(), Some("see you"));
+        assert_eq!(b.text, Some("see you"));
         let b = parse("POLL:\nLunch?\nOPTION: Pizza (2 votes)\nOPTION: Sushi (0 votes)");
         let p = b.poll.unwrap();
         assert_eq!(
