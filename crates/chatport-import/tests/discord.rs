@@ -400,11 +400,6 @@ fn bad_inputs_fail_with_a_location() {
             b"[1, 2, 3]".to_vec(),
             "array.json:1:",
         ),
-        (
-            "bad_message.json",
-            br#"{"guild": {"id": "1"}, "channel": {"id": "2"}, "messages": [{"id": "3", "reactions": 5}]}"#.to_vec(),
-            "bad_message.json:1:",
-        ),
     ];
     for (name, bytes, want) in cases {
         let e = bad(name, &bytes);
@@ -412,6 +407,41 @@ fn bad_inputs_fail_with_a_location() {
         let shown = e.to_string();
         assert!(shown.contains(want), "{name}: {shown}");
     }
+}
+
+/// One message element of the wrong shape is skipped with its reason and pointer; the messages
+/// around it are imported (it used to fail the whole file).
+#[test]
+fn a_malformed_message_is_skipped_with_its_pointer_and_the_rest_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("channel.json");
+    std::fs::write(
+        &p,
+        br#"{"guild": {"id": "1", "name": "G"}, "channel": {"id": "2", "type": "GuildTextChat", "name": "general"},
+"messages": [
+ {"id": "3", "type": "Default", "timestamp": "2024-01-01T10:00:00+00:00", "content": "first", "author": {"id": "9", "name": "ann"}},
+ {"id": "4", "reactions": 5},
+ {"id": "5", "type": "Default", "timestamp": "2024-01-01T10:01:00+00:00", "content": "third", "author": {"id": "9", "name": "ann"}}
+]}"#,
+    )
+    .unwrap();
+    let imp = common::import_as(&p, P, "out.jsonl", ImportOptions::default()).unwrap();
+    let texts: Vec<String> = imp
+        .messages()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(texts, ["first", "third"]);
+    assert_eq!(imp.report.source_messages, 3);
+    let skipped = &imp.report.skipped;
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].code, "malformed-message");
+    assert_eq!(skipped[0].count, 1);
+    assert!(
+        skipped[0].examples[0].starts_with(&format!("{}#/messages/1 (", p.display())),
+        "{:?}",
+        skipped[0].examples
+    );
 }
 
 #[test]

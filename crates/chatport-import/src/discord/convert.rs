@@ -697,6 +697,17 @@ impl Handler for FileRun<'_, '_> {
         Ok(())
     }
 
+    fn malformed(&mut self, index: usize, why: String) {
+        self.sink.source_message();
+        self.conv.file_messages += 1;
+        let at = self.location(index);
+        self.sink.skip(
+            "malformed-message",
+            "an element of messages that is not a DiscordChatExporter message (a field of the wrong type or shape); skipped",
+            format!("{at} ({why})"),
+        );
+    }
+
     fn message(&mut self, raw: RawMessage, index: usize) -> Result<(), ImportError> {
         self.sink.source_message();
         self.conv.file_messages += 1;

@@ -413,6 +413,9 @@ pub(crate) trait Handler {
     fn start(&mut self) -> Result<(), crate::ImportError>;
     /// The element at `index` of `messages` was parsed.
     fn message(&mut self, raw: RawMessage, index: usize) -> Result<(), crate::ImportError>;
+    /// The element at `index` of `messages` is JSON but not a message (`why` says what is
+    /// wrong): it is skipped with that reason, and the elements after it are read.
+    fn malformed(&mut self, index: usize, why: String);
 }
 
 /// Reads a whole channel export, handing each element of `messages` to the handler as soon as it
@@ -491,10 +494,17 @@ impl<'de> Visitor<'de> for MessagesSeed<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut index = 0usize;
-        while let Some(m) = seq.next_element::<RawMessage>()? {
-            if let Err(e) = self.handler.message(m, index) {
-                *self.failed = Some(e);
-                return Err(de::Error::custom("import stopped"));
+        // Each element is read as JSON first, so that one element that is not a message (a
+        // field of the wrong type) is skipped with its reason instead of failing the file.
+        while let Some(v) = seq.next_element::<Value>()? {
+            match serde_json::from_value::<RawMessage>(v) {
+                Ok(m) => {
+                    if let Err(e) = self.handler.message(m, index) {
+                        *self.failed = Some(e);
+                        return Err(de::Error::custom("import stopped"));
+                    }
+                }
+                Err(e) => self.handler.malformed(index, e.to_string()),
             }
             index += 1;
         }
