@@ -161,12 +161,15 @@ pub fn derive_id_into(out: &mut String, prefix: &str, parts: &[&str]) {
         h.update(p.as_bytes());
     }
     let digest = h.finalize();
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = [0u8; 20];
+    for (i, b) in digest[..10].iter().enumerate() {
+        hex[2 * i] = HEX[usize::from(b >> 4)];
+        hex[2 * i + 1] = HEX[usize::from(b & 15)];
+    }
     out.clear();
     out.push_str(prefix);
-    for b in &digest[..10] {
-        out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
-        out.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
-    }
+    out.push_str(std::str::from_utf8(&hex).unwrap_or_default());
 }
 
 #[cfg(test)]
