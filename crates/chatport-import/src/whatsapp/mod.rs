@@ -703,7 +703,9 @@ fn split_author<'a>(rest: &'a str, known: Option<&NameSet>) -> (Option<&'a str>,
         Some(a)
             if (a.len() <= 128 || a.chars().count() <= 128)
                 && !a.contains('\n')
-                && !(a.contains(['"', '“', '”'])
+                // `“` and `”` start with the byte E2: most names have neither it nor `"`.
+                && !(memchr::memchr2(b'"', 0xE2, a.as_bytes()).is_some()
+                    && a.contains(['"', '“', '”'])
                     && body::system(rest).kind != EventKind::Other) =>
         {
             let system = body.starts_with('\u{200E}');
