@@ -17,6 +17,8 @@ use std::collections::{HashMap, HashSet};
 
 use PathSeg::{Index as I, Key as K};
 
+mod fast;
+
 /// A reference that named no record when it was read: at the end it is either forward (defined
 /// later) or unknown.
 struct Pending {
@@ -54,6 +56,8 @@ pub struct Checker<'m> {
     pending_dropped: u64,
     report: Report,
     schemas: &'static SchemaSet,
+    /// Whether message lines may take the fast path (see `fast`).
+    fast: bool,
 }
 
 /// Where one line's diagnostics go, with the text needed for columns and excerpts.
@@ -96,7 +100,22 @@ impl<'m> Checker<'m> {
             pending: Vec::new(),
             pending_dropped: 0,
             schemas: SchemaSet::get(),
+            fast: true,
         }
+    }
+
+    /// The same checker with the fast path for message lines turned off, so that every line
+    /// takes the full typed path. The reports are the same either way; this exists for the
+    /// tests that make sure of that.
+    #[doc(hidden)]
+    pub fn without_fast_path(mut self) -> Self {
+        self.fast = false;
+        self
+    }
+
+    /// The longest line this checker is told to read.
+    pub(crate) fn max_line_bytes(&self) -> usize {
+        self.opts.max_line_bytes
     }
 
     fn push(&mut self, d: Diagnostic) {
@@ -165,6 +184,10 @@ impl<'m> Checker<'m> {
         // well-formed record.
         let typed = match simdutf8::basic::from_utf8(bytes) {
             Ok(text) => {
+                if self.fast && self.fast_message(text) {
+                    self.records += 1;
+                    return;
+                }
                 let typed = serde_json::from_str::<Record>(text);
                 if let Ok(rec) = &typed {
                     self.records += 1;

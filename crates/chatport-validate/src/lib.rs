@@ -208,13 +208,22 @@ pub trait MediaStore {
 /// Validates an archive read from `input`, called `name` in diagnostics; `media`, when given,
 /// checks the files of `present` attachments. Reading errors end the run early with `Err`.
 pub fn validate_reader<R: BufRead>(
-    mut input: R,
+    input: R,
     name: &str,
     media: Option<&mut dyn MediaStore>,
     opts: Options,
 ) -> std::io::Result<Report> {
-    let mut checker = Checker::new(name, opts, media);
-    let cap = opts.max_line_bytes;
+    validate_reader_with(input, Checker::new(name, opts, media))
+}
+
+/// Like [`validate_reader`], with a checker of the caller's (for the tests that compare the
+/// fast and the full path; see [`Checker::without_fast_path`]).
+#[doc(hidden)]
+pub fn validate_reader_with<R: BufRead>(
+    mut input: R,
+    mut checker: Checker<'_>,
+) -> std::io::Result<Report> {
+    let cap = checker.max_line_bytes();
     // Lines that lie whole in the reader's buffer are checked in place; only a line that spans
     // two buffer fills is copied into `carry`, and never more than `cap` bytes of it.
     let mut carry: Vec<u8> = Vec::new();
