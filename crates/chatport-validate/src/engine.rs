@@ -1,6 +1,11 @@
 //! The one-pass checker: feed it the lines of an archive in order, then ask for the report.
 //! Memory holds the ids seen (as fingerprints), the last ordinal of each conversation and at most
 //! the capped diagnostics, whatever the size of the archive.
+//!
+//! Message lines first try the fast path (`fast`): a scanner that accepts the common, valid
+//! message without building it. Every other line, and every line it hands back, takes the full
+//! path: the typed models, then the semantic checks, and the JSON Schema only to explain a line
+//! the typed models rejected.
 
 use crate::codes::{Code, Severity};
 use crate::locate::locate;
