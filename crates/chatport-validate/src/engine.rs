@@ -185,54 +185,60 @@ impl<'m> Checker<'m> {
     pub fn check_line(&mut self, line: u64, bytes: &[u8]) {
         self.report.lines = line;
         let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        // The common case first: valid UTF-8 (checked once for the whole line, with SIMD) and a
-        // well-formed record.
-        let typed = match simdutf8::basic::from_utf8(bytes) {
-            Ok(text) => {
-                if self.fast && self.fast_message(text) {
-                    self.records += 1;
-                    return;
-                }
-                let typed = serde_json::from_str::<Record>(text);
-                if let Ok(rec) = &typed {
-                    self.records += 1;
-                    return self.check_record(&LineCtx { line, bytes }, rec);
-                }
-                Some(typed)
-            }
-            Err(_) => None,
+        // The common case first: valid UTF-8, checked once for the whole line with SIMD.
+        if let Ok(text) = simdutf8::basic::from_utf8(bytes) {
+            return self.check_utf8(line, text);
+        }
+        let e = match std::str::from_utf8(bytes) {
+            Ok(text) => return self.check_utf8(line, text),
+            Err(e) => e,
         };
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let col = String::from_utf8_lossy(&bytes[..e.valid_up_to()])
-                    .chars()
-                    .count()
-                    + 1;
-                let mut d = Diagnostic::bare(
-                    Code::NotUtf8,
-                    &self.file,
-                    Some(line),
-                    format!("invalid UTF-8 after byte {}", e.valid_up_to()),
-                );
-                d.column = Some(col as u64);
-                self.records += 1;
-                self.unreadable_first_record(line);
-                return self.push(d);
-            }
-        };
+        let col = String::from_utf8_lossy(&bytes[..e.valid_up_to()])
+            .chars()
+            .count()
+            + 1;
+        let mut d = Diagnostic::bare(
+            Code::NotUtf8,
+            &self.file,
+            Some(line),
+            format!("invalid UTF-8 after byte {}", e.valid_up_to()),
+        );
+        d.column = Some(col as u64);
+        self.records += 1;
+        self.unreadable_first_record(line);
+        self.push(d);
+    }
+
+    /// Checks one line (without its newline) known to be UTF-8: what [`Checker::check_line`]
+    /// does once the bytes are text. The reader validates whole buffers of lines at once and
+    /// hands their lines here.
+    pub(crate) fn check_str(&mut self, line: u64, text: &str) {
+        self.report.lines = line;
+        self.check_utf8(line, text.strip_suffix('\r').unwrap_or(text));
+    }
+
+    fn check_utf8(&mut self, line: u64, text: &str) {
+        if self.fast && self.fast_message(text) {
+            self.records += 1;
+            return;
+        }
         let ctx = LineCtx {
             line,
             bytes: text.as_bytes(),
+        };
+        let e = match serde_json::from_str::<Record>(text) {
+            Ok(rec) => {
+                self.records += 1;
+                return self.check_record(&ctx, &rec);
+            }
+            Err(e) => e,
         };
         if text.trim().is_empty() {
             let d = self.diag(Code::EmptyLine, &ctx, None, "empty line".to_owned());
             return self.push(d);
         }
         self.records += 1;
-        if let Some(Err(e)) = typed {
-            self.explain(&ctx, e);
-        }
+        self.explain(&ctx, e);
     }
 
     // The typed models rejected the line: find out why, with the schema for the details.
