@@ -1,6 +1,11 @@
 //! The one-pass checker: feed it the lines of an archive in order, then ask for the report.
 //! Memory holds the ids seen (as fingerprints), the last ordinal of each conversation and at most
 //! the capped diagnostics, whatever the size of the archive.
+//!
+//! Message lines first try the fast path (`fast`): a scanner that accepts the common, valid
+//! message without building it. Every other line, and every line it hands back, takes the full
+//! path: the typed models, then the semantic checks, and the JSON Schema only to explain a line
+//! the typed models rejected.
 
 use crate::codes::{Code, Severity};
 use crate::locate::locate;
@@ -16,6 +21,8 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 use PathSeg::{Index as I, Key as K};
+
+mod fast;
 
 /// A reference that named no record when it was read: at the end it is either forward (defined
 /// later) or unknown.
@@ -54,6 +61,8 @@ pub struct Checker<'m> {
     pending_dropped: u64,
     report: Report,
     schemas: &'static SchemaSet,
+    /// Whether message lines may take the fast path (see `fast`).
+    fast: bool,
 }
 
 /// Where one line's diagnostics go, with the text needed for columns and excerpts.
@@ -96,7 +105,22 @@ impl<'m> Checker<'m> {
             pending: Vec::new(),
             pending_dropped: 0,
             schemas: SchemaSet::get(),
+            fast: true,
         }
+    }
+
+    /// The same checker with the fast path for message lines turned off, so that every line
+    /// takes the full typed path. The reports are the same either way; this exists for the
+    /// tests that make sure of that.
+    #[doc(hidden)]
+    pub fn without_fast_path(mut self) -> Self {
+        self.fast = false;
+        self
+    }
+
+    /// The longest line this checker is told to read.
+    pub(crate) fn max_line_bytes(&self) -> usize {
+        self.opts.max_line_bytes
     }
 
     fn push(&mut self, d: Diagnostic) {
@@ -161,50 +185,60 @@ impl<'m> Checker<'m> {
     pub fn check_line(&mut self, line: u64, bytes: &[u8]) {
         self.report.lines = line;
         let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        // The common case first: valid UTF-8 (checked once for the whole line, with SIMD) and a
-        // well-formed record.
-        let typed = match simdutf8::basic::from_utf8(bytes) {
-            Ok(text) => {
-                let typed = serde_json::from_str::<Record>(text);
-                if let Ok(rec) = &typed {
-                    self.records += 1;
-                    return self.check_record(&LineCtx { line, bytes }, rec);
-                }
-                Some(typed)
-            }
-            Err(_) => None,
+        // The common case first: valid UTF-8, checked once for the whole line with SIMD.
+        if let Ok(text) = simdutf8::basic::from_utf8(bytes) {
+            return self.check_utf8(line, text);
+        }
+        let e = match std::str::from_utf8(bytes) {
+            Ok(text) => return self.check_utf8(line, text),
+            Err(e) => e,
         };
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let col = String::from_utf8_lossy(&bytes[..e.valid_up_to()])
-                    .chars()
-                    .count()
-                    + 1;
-                let mut d = Diagnostic::bare(
-                    Code::NotUtf8,
-                    &self.file,
-                    Some(line),
-                    format!("invalid UTF-8 after byte {}", e.valid_up_to()),
-                );
-                d.column = Some(col as u64);
-                self.records += 1;
-                self.unreadable_first_record(line);
-                return self.push(d);
-            }
-        };
+        let col = String::from_utf8_lossy(&bytes[..e.valid_up_to()])
+            .chars()
+            .count()
+            + 1;
+        let mut d = Diagnostic::bare(
+            Code::NotUtf8,
+            &self.file,
+            Some(line),
+            format!("invalid UTF-8 after byte {}", e.valid_up_to()),
+        );
+        d.column = Some(col as u64);
+        self.records += 1;
+        self.unreadable_first_record(line);
+        self.push(d);
+    }
+
+    /// Checks one line (without its newline) known to be UTF-8: what [`Checker::check_line`]
+    /// does once the bytes are text. The reader validates whole buffers of lines at once and
+    /// hands their lines here.
+    pub(crate) fn check_str(&mut self, line: u64, text: &str) {
+        self.report.lines = line;
+        self.check_utf8(line, text.strip_suffix('\r').unwrap_or(text));
+    }
+
+    fn check_utf8(&mut self, line: u64, text: &str) {
+        if self.fast && self.fast_message(text) {
+            self.records += 1;
+            return;
+        }
         let ctx = LineCtx {
             line,
             bytes: text.as_bytes(),
+        };
+        let e = match serde_json::from_str::<Record>(text) {
+            Ok(rec) => {
+                self.records += 1;
+                return self.check_record(&ctx, &rec);
+            }
+            Err(e) => e,
         };
         if text.trim().is_empty() {
             let d = self.diag(Code::EmptyLine, &ctx, None, "empty line".to_owned());
             return self.push(d);
         }
         self.records += 1;
-        if let Some(Err(e)) = typed {
-            self.explain(&ctx, e);
-        }
+        self.explain(&ctx, e);
     }
 
     // The typed models rejected the line: find out why, with the schema for the details.

@@ -208,13 +208,22 @@ pub trait MediaStore {
 /// Validates an archive read from `input`, called `name` in diagnostics; `media`, when given,
 /// checks the files of `present` attachments. Reading errors end the run early with `Err`.
 pub fn validate_reader<R: BufRead>(
-    mut input: R,
+    input: R,
     name: &str,
     media: Option<&mut dyn MediaStore>,
     opts: Options,
 ) -> std::io::Result<Report> {
-    let mut checker = Checker::new(name, opts, media);
-    let cap = opts.max_line_bytes;
+    validate_reader_with(input, Checker::new(name, opts, media))
+}
+
+/// Like [`validate_reader`], with a checker of the caller's (for the tests that compare the
+/// fast and the full path; see [`Checker::without_fast_path`]).
+#[doc(hidden)]
+pub fn validate_reader_with<R: BufRead>(
+    mut input: R,
+    mut checker: Checker<'_>,
+) -> std::io::Result<Report> {
+    let cap = checker.max_line_bytes();
     // Lines that lie whole in the reader's buffer are checked in place; only a line that spans
     // two buffer fills is copied into `carry`, and never more than `cap` bytes of it.
     let mut carry: Vec<u8> = Vec::new();
@@ -239,14 +248,30 @@ pub fn validate_reader<R: BufRead>(
             }
             break;
         }
+        // The whole lines of the buffer are checked for UTF-8 in one go (much cheaper than line
+        // by line); when that fails, each line is checked on its own, for its diagnostic.
+        let begin = match carry_len {
+            0 => 0,
+            _ => memchr::memchr(b'\n', chunk).map_or(n, |p| p + 1),
+        };
+        let end = memchr::memrchr(b'\n', chunk).unwrap_or(0);
+        let text = chunk
+            .get(begin..end)
+            .and_then(|b| simdutf8::basic::from_utf8(b).ok());
         let mut start = 0;
         for nl in memchr::memchr_iter(b'\n', chunk) {
             line += 1;
             let part = &chunk[start..nl];
+            let from = start;
             start = nl + 1;
             if carry_len == 0 {
                 if part.len() > cap {
                     checker.line_too_long(line, part.len() as u64);
+                } else if let Some(t) = text
+                    .filter(|_| from >= begin)
+                    .and_then(|t| t.get(from - begin..nl - begin))
+                {
+                    checker.check_str(line, t);
                 } else {
                     checker.check_line(line, part);
                 }
@@ -278,4 +303,55 @@ pub fn validate_reader<R: BufRead>(
         input.consume(n);
     }
     Ok(checker.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The reader checks UTF-8 a buffer at a time and falls back to each line on its own: the
+    // report must be the one of feeding the lines one by one, wherever the buffers split them
+    // (inside a multi-byte character too), with bad bytes and CRLF endings among them.
+    #[test]
+    fn buffered_utf8_check_gives_the_line_by_line_report() {
+        let mut archive = String::from(
+            r#"{"type":"header","format":"chatport","version":"0.1","generator":{"name":"t"}}"#,
+        );
+        archive.push('\n');
+        archive.push_str("{\"type\":\"account\",\"id\":\"a1\",\"platform\":\"x\"}\r\n");
+        archive.push_str(r#"{"type":"conversation","id":"c1","platform":"x","kind":"group"}"#);
+        archive.push('\n');
+        for i in 0..40 {
+            let text = ["café 🎉", "plain", "日本語のテキスト", "\\u00e9\\n"][i % 4];
+            archive.push_str(&format!(
+                r#"{{"type":"message","id":"m{i}","conversation":"c1","ordinal":{},"sender":"a1","text":"{text}"}}"#,
+                i + 1
+            ));
+            archive.push_str(if i % 7 == 0 { "\r\n" } else { "\n" });
+        }
+        let mut bytes = archive.into_bytes();
+        // A Latin-1 byte in one line, a blank line, and a last line without newline.
+        let at = bytes.len() - 30;
+        bytes[at] = 0xE9;
+        bytes.extend_from_slice(b"\n\n{\"type\":\"message\"}");
+        let opts = Options {
+            max_diagnostics: 0,
+            ..Options::default()
+        };
+        let mut one_by_one = Checker::new("t.jsonl", opts, None);
+        for (i, l) in bytes.split(|b| *b == b'\n').enumerate() {
+            one_by_one.check_line(i as u64 + 1, l);
+        }
+        let expected = serde_json::to_string_pretty(&one_by_one.finish()).unwrap();
+        assert!(expected.contains("E100"), "{expected}");
+        for cap in [1, 5, 7, 64, 100, 333, 1 << 16] {
+            let input = std::io::BufReader::with_capacity(cap, &bytes[..]);
+            let got = validate_reader(input, "t.jsonl", None, opts).unwrap();
+            assert_eq!(
+                serde_json::to_string_pretty(&got).unwrap(),
+                expected,
+                "buffer of {cap} bytes"
+            );
+        }
+    }
 }

@@ -151,6 +151,17 @@ fn check_assumed(t: &Time, at: &Parsed) -> Result<(), Fail> {
     }
 }
 
+/// The fast path's whole check of an `instant` or `local` time's `at` (a time with neither
+/// `local` nor `zone`): true exactly when [`check_time`] would accept it, without building a
+/// message.
+pub(crate) fn at_is_valid(at: &str, local: bool) -> bool {
+    match parse_fields(at) {
+        Ok(p) if local => p.offset.is_none(),
+        Ok(p) => p.offset.is_some() && p.has_seconds,
+        Err(_) => false,
+    }
+}
+
 fn digits(b: &[u8], at: usize, n: usize) -> Option<i32> {
     let s = b.get(at..at + n)?;
     let mut v = 0i32;

@@ -220,3 +220,95 @@ fn the_expected_differences_really_differ() {
         );
     }
 }
+
+/// The media of a bundle directory or zip, for running a case through a checker of the test's
+/// own (the same store for both paths, so only the paths differ).
+enum TestStore {
+    Dir(PathBuf),
+    Zip(PathBuf),
+}
+
+impl chatport_validate::MediaStore for TestStore {
+    fn stat(&mut self, rel: &str) -> std::io::Result<(u64, String)> {
+        use sha2::{Digest, Sha256};
+        use std::io::Read;
+        let bytes = match self {
+            TestStore::Dir(root) => {
+                let p = root.join(rel);
+                if !p.is_file() {
+                    return Err(std::io::Error::other("not a regular file"));
+                }
+                std::fs::read(p)?
+            }
+            TestStore::Zip(zip) => {
+                let mut z = zip::ZipArchive::new(std::fs::File::open(zip)?)
+                    .map_err(std::io::Error::other)?;
+                let mut entry = z.by_name(rel).map_err(std::io::Error::other)?;
+                let mut out = Vec::new();
+                entry.read_to_end(&mut out)?;
+                out
+            }
+        };
+        let hex: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok((bytes.len() as u64, hex))
+    }
+}
+
+/// A case's archive bytes and its media store.
+fn archive_of(path: &Path) -> (Vec<u8>, Option<TestStore>) {
+    use std::io::Read;
+    if path.is_dir() {
+        let bytes = std::fs::read(path.join("archive.jsonl")).unwrap();
+        return (bytes, Some(TestStore::Dir(path.to_owned())));
+    }
+    let bytes = std::fs::read(path).unwrap();
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return (bytes, None);
+    }
+    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut out = Vec::new();
+    z.by_name("archive.jsonl")
+        .unwrap()
+        .read_to_end(&mut out)
+        .unwrap();
+    (out, Some(TestStore::Zip(path.to_owned())))
+}
+
+// The fast path for message lines must never change a report: every case, valid and invalid,
+// gives exactly the same report (every diagnostic with its message, column and excerpt, and the
+// counts) with the fast path as with the full typed path alone.
+#[test]
+fn fast_and_full_paths_give_identical_reports() {
+    use chatport_validate::{Checker, validate_reader_with};
+    let mut compared = 0;
+    for c in cases() {
+        let (bytes, store) = archive_of(&c.path);
+        let run = |fast: bool| {
+            let mut store = store.as_ref().map(|s| match s {
+                TestStore::Dir(p) => TestStore::Dir(p.clone()),
+                TestStore::Zip(p) => TestStore::Zip(p.clone()),
+            });
+            let media = store
+                .as_mut()
+                .map(|s| s as &mut dyn chatport_validate::MediaStore);
+            let mut checker = Checker::new("archive.jsonl", options(&c), media);
+            if !fast {
+                checker = checker.without_fast_path();
+            }
+            let report = validate_reader_with(&bytes[..], checker).unwrap();
+            serde_json::to_string_pretty(&report).unwrap()
+        };
+        let (fast, full) = (run(true), run(false));
+        assert_eq!(
+            fast,
+            full,
+            "{}: the fast path changed the report",
+            c.path.display()
+        );
+        compared += 1;
+    }
+    assert!(compared >= 60, "too few cases compared: {compared}");
+}
