@@ -107,12 +107,12 @@ impl IdTable {
     /// Records that `id` names a record of kind `t`. Returns the kind it already named, if any.
     pub fn define(&mut self, id: &str, t: RecordType) -> Option<RecordType> {
         let e = entry(id, t);
-        match self.set.get(&e) {
-            Some(existing) => Some(kind(existing)),
-            None => {
-                self.set.insert(e);
-                None
-            }
+        // One probe for a new id (the common case); `insert` keeps an entry already there, so
+        // a taken id still answers with its first kind.
+        if self.set.insert(e) {
+            None
+        } else {
+            self.set.get(&e).map(kind)
         }
     }
 
