@@ -160,14 +160,18 @@ impl<'a> Cursor<'a> {
     }
 
     fn number(&mut self, max_digits: u8) -> Option<(u32, u8)> {
+        let b = self.s.as_bytes();
         let mut v = 0u32;
         let mut n = 0u8;
-        while let Some(c) = self.peek() {
-            let d = match c {
-                '0'..='9' => c as u32 - '0' as u32,
-                _ if c.is_ascii() => break,
-                '\u{0660}'..='\u{0669}' => c as u32 - 0x0660,
-                '\u{06F0}'..='\u{06F9}' => c as u32 - 0x06F0,
+        while let Some(&byte) = b.get(self.i) {
+            // ASCII digits are read as bytes; Arabic-Indic and Persian digits are decoded.
+            let (d, len) = match byte {
+                b'0'..=b'9' => (u32::from(byte - b'0'), 1),
+                0x80.. => match self.peek() {
+                    Some(c @ '\u{0660}'..='\u{0669}') => (c as u32 - 0x0660, c.len_utf8()),
+                    Some(c @ '\u{06F0}'..='\u{06F9}') => (c as u32 - 0x06F0, c.len_utf8()),
+                    _ => break,
+                },
                 _ => break,
             };
             if n == max_digits {
@@ -175,7 +179,7 @@ impl<'a> Cursor<'a> {
             }
             v = v * 10 + d;
             n += 1;
-            self.i += c.len_utf8();
+            self.i += len;
         }
         (n > 0).then_some((v, n))
     }
