@@ -29,17 +29,36 @@ use chatport_model::{
     PollOption, Precision, Reaction, Reactor, Reply, Span, SpanKind, Time,
 };
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::io::{self, Read};
+
+mod stream;
+
+use stream::JsonStream;
 
 /// The extension namespace for Telegram data with no field in the model.
 const NS: &str = "org.telegram";
 
-/// Bytes of the export read at once (the parser reads from this buffer).
+/// Bytes of the export read at once (values are parsed from this buffer, which grows only
+/// while one value does not fit).
 const READ_BUFFER: usize = 1 << 20;
+
+#[cfg(test)]
+thread_local! {
+    /// A smaller read buffer for tests, to cut values at every place.
+    static TEST_CHUNK: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// The read buffer's starting size.
+fn chunk_size() -> usize {
+    #[cfg(test)]
+    if let Some(n) = TEST_CHUNK.with(|c| c.get()) {
+        return n;
+    }
+    READ_BUFFER
+}
 
 // ---------------------------------------------------------------------------------------------
 // Detection
@@ -91,111 +110,6 @@ fn export_file(input: &Input) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/// A reader that repairs what tdesktop writes but JSON forbids, on the fly: `\xHH` escapes
-/// become `\u00HH`, and a UTF-8 byte order mark at the start is dropped. Backslashes only occur
-/// inside strings in JSON, so each one starts an escape whose next byte is looked at.
-struct Repair<R> {
-    inner: R,
-    raw: Vec<u8>,
-    buf: Vec<u8>,
-    pos: usize,
-    /// The last byte of the previous chunk was a backslash starting an escape.
-    escape_pending: bool,
-    at_start: bool,
-    repaired: u64,
-}
-
-impl<R: Read> Repair<R> {
-    fn new(inner: R) -> Self {
-        Repair {
-            inner,
-            raw: vec![0; READ_BUFFER],
-            buf: Vec::with_capacity(READ_BUFFER + 64),
-            pos: 0,
-            escape_pending: false,
-            at_start: true,
-            repaired: 0,
-        }
-    }
-
-    fn fill(&mut self) -> io::Result<()> {
-        self.buf.clear();
-        self.pos = 0;
-        let n = loop {
-            match self.inner.read(&mut self.raw) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        };
-        let mut chunk = &self.raw[..n];
-        if self.at_start && n > 0 {
-            self.at_start = false;
-            if let Some(rest) = chunk.strip_prefix(b"\xEF\xBB\xBF") {
-                chunk = rest;
-            }
-        }
-        let mut i = 0;
-        if self.escape_pending && !chunk.is_empty() {
-            self.escape_pending = false;
-            escaped(&mut self.buf, &mut self.repaired, chunk[0]);
-            i = 1;
-        }
-        while i < chunk.len() {
-            match memchr::memchr(b'\\', &chunk[i..]) {
-                None => {
-                    self.buf.extend_from_slice(&chunk[i..]);
-                    break;
-                }
-                Some(off) => {
-                    let at = i + off;
-                    self.buf.extend_from_slice(&chunk[i..=at]);
-                    if at + 1 < chunk.len() {
-                        escaped(&mut self.buf, &mut self.repaired, chunk[at + 1]);
-                        i = at + 2;
-                    } else {
-                        self.escape_pending = true;
-                        i = chunk.len();
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Writes the byte after a backslash.
-fn escaped(buf: &mut Vec<u8>, repaired: &mut u64, b: u8) {
-    if b == b'x' {
-        *repaired += 1;
-        buf.extend_from_slice(b"u00");
-    } else {
-        buf.push(b);
-    }
-}
-
-impl<R: Read> Read for Repair<R> {
-    #[inline]
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.pos >= self.buf.len() {
-            self.fill()?;
-            if self.buf.is_empty() {
-                return Ok(0);
-            }
-        }
-        let avail = &self.buf[self.pos..];
-        if out.len() == 1 {
-            out[0] = avail[0];
-            self.pos += 1;
-            return Ok(1);
-        }
-        let n = avail.len().min(out.len());
-        out[..n].copy_from_slice(&avail[..n]);
-        self.pos += n;
-        Ok(n)
-    }
-}
-
 pub(crate) fn import(
     input: &Input,
     options: &ImportOptions,
@@ -224,7 +138,6 @@ pub(crate) fn import(
         file: file.clone(),
         shown: shown.clone(),
         base,
-        failure: None,
         names: HashMap::new(),
         chats: 0,
         single: None,
@@ -234,22 +147,10 @@ pub(crate) fn import(
         personal: Vec::new(),
     };
     let repaired = input.read_entry(&file, |r| {
-        let mut repair = Repair::new(r);
-        let result = {
-            // The parser reads byte by byte: a BufReader in front lets std's fast path serve it.
-            let reader = io::BufReader::with_capacity(64 << 10, &mut repair);
-            let mut de = serde_json::Deserializer::from_reader(reader);
-            (&mut de)
-                .deserialize_any(RootVisitor { ctx: &mut ctx })
-                .and_then(|()| de.end())
-        };
-        if let Some(f) = ctx.failure.take() {
-            return Err(f);
-        }
-        match result {
-            Ok(()) => Ok(repair.repaired),
-            Err(e) => Err(json_error(&shown, &e)),
-        }
+        let mut stream = JsonStream::new(r, &shown, chunk_size());
+        root(&mut stream, &mut ctx)?;
+        stream.finish()?;
+        Ok(stream.repaired())
     })?;
     if !ctx.self_known {
         infer_self(&mut ctx);
@@ -282,16 +183,7 @@ pub(crate) fn import(
     Ok(())
 }
 
-fn json_error(shown: &str, e: &serde_json::Error) -> ImportError {
-    let message = match e.classify() {
-        serde_json::error::Category::Eof => format!("the file ends too early: {e}"),
-        serde_json::error::Category::Io => format!("cannot read: {e}"),
-        _ => format!("not a valid Telegram export: {e}"),
-    };
-    ImportError::invalid(format!("{shown}:{}:{}", e.line(), e.column()), message)
-}
-
-/// What the visitors share while walking the file.
+/// What the readers of the file's parts share while walking it.
 struct Ctx<'a> {
     input: &'a Input,
     options: &'a ImportOptions,
@@ -302,8 +194,6 @@ struct Ctx<'a> {
     shown: String,
     /// The folder of the export file: media paths are relative to it.
     base: String,
-    /// An error from the sink, carried out of the visitors.
-    failure: Option<ImportError>,
     /// The last name each account was given to the sink with, to call it only on changes.
     names: HashMap<String, Option<String>>,
     /// Chats met so far (for ids of chats without one).
@@ -321,12 +211,6 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Stores an import error and gives the parser an error that stops it.
-    fn fail<E: de::Error>(&mut self, e: ImportError) -> E {
-        self.failure = Some(e);
-        E::custom("import stopped")
-    }
-
     /// Adds an account, or updates its name when it changed.
     fn ensure_account(
         &mut self,
@@ -491,123 +375,100 @@ fn id_safe(s: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // The top level
 
-struct RootVisitor<'c, 'a> {
-    ctx: &'c mut Ctx<'a>,
-}
-
-impl<'de> Visitor<'de> for RootVisitor<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Telegram export object (a chat or the account's data)")
+/// Walks the whole file: a single chat's object or the account export's.
+fn root(s: &mut JsonStream<'_>, ctx: &mut Ctx<'_>) -> Result<(), ImportError> {
+    if !s.begin_object()? {
+        return Err(s.unexpected("a Telegram export object (a chat or the account's data)"));
     }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let ctx = self.ctx;
-        let mut meta = ChatMeta::default();
-        let mut unknown: Vec<(String, Value)> = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "messages" => {
-                    ctx.saw_root_content = true;
-                    let mut state = ChatState::new(ctx.chats, String::new(), false);
-                    ctx.chats += 1;
-                    state.meta = std::mem::take(&mut meta);
-                    state.extra = std::mem::take(&mut unknown);
-                    map.next_value_seed(MessagesSeed {
-                        ctx,
-                        chat: &mut state,
-                    })?;
-                    ctx.single = Some(state);
-                }
-                "name" | "type" | "id" => {
-                    let v: Value = map.next_value()?;
-                    match ctx.single.as_mut() {
-                        Some(state) => state.late_meta(ctx.sink, &key, v),
-                        None => {
-                            if let Some(v) = meta.set(&key, v) {
-                                unknown.push((key, v));
-                            }
+    let mut meta = ChatMeta::default();
+    let mut unknown: Vec<(String, Value)> = Vec::new();
+    let mut first = true;
+    while let Some(key) = s.next_key(&mut first)? {
+        match key.as_str() {
+            "messages" => {
+                ctx.saw_root_content = true;
+                let mut state = ChatState::new(ctx.chats, String::new(), false);
+                ctx.chats += 1;
+                state.meta = std::mem::take(&mut meta);
+                state.extra = std::mem::take(&mut unknown);
+                messages(s, ctx, &mut state)?;
+                ctx.single = Some(state);
+            }
+            "name" | "type" | "id" => {
+                let v: Value = s.value()?;
+                match ctx.single.as_mut() {
+                    Some(state) => state.late_meta(ctx.sink, &key, v),
+                    None => {
+                        if let Some(v) = meta.set(&key, v) {
+                            unknown.push((key, v));
                         }
                     }
                 }
-                "chats" | "left_chats" => {
-                    ctx.saw_root_content = true;
-                    let left = key == "left_chats";
-                    map.next_value_seed(SectionSeed {
-                        ctx,
-                        left,
-                        key: &key,
-                    })?;
-                }
-                "personal_information" => {
-                    ctx.saw_root_content = true;
-                    let v: Value = map.next_value()?;
-                    if let Err(e) = personal_information(ctx, &v) {
-                        return Err(ctx.fail(e));
-                    }
-                }
-                "contacts" => {
-                    let v: Value = map.next_value()?;
-                    if let Err(e) = contacts(ctx, &v) {
-                        return Err(ctx.fail(e));
-                    }
-                }
-                "guild" | "channel" | "timestamp" => {
-                    return Err(ctx.fail(ImportError::invalid(
-                        format!("{}#/{key}", ctx.shown),
-                        format!(
-                            "a {key:?} key at the top: not a Telegram export (DiscordChatExporter?)"
-                        ),
-                    )));
-                }
-                "about" => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-                // The account export's sections without messages are read past unparsed.
-                "profile_pictures" | "stories" | "frequent_contacts" | "sessions"
-                | "web_sessions" | "other_data" => {
-                    map.next_value::<IgnoredAny>()?;
+            }
+            "chats" | "left_chats" => {
+                ctx.saw_root_content = true;
+                let left = key == "left_chats";
+                section(s, ctx, left, &key)?;
+            }
+            "personal_information" => {
+                ctx.saw_root_content = true;
+                let v: Value = s.value()?;
+                personal_information(ctx, &v)?;
+            }
+            "contacts" => {
+                let v: Value = s.value()?;
+                contacts(ctx, &v)?;
+            }
+            "guild" | "channel" | "timestamp" => {
+                return Err(ImportError::invalid(
+                    format!("{}#/{key}", ctx.shown),
+                    format!(
+                        "a {key:?} key at the top: not a Telegram export (DiscordChatExporter?)"
+                    ),
+                ));
+            }
+            "about" => s.skip()?,
+            // The account export's sections without messages are read past unparsed.
+            "profile_pictures" | "stories" | "frequent_contacts" | "sessions" | "web_sessions"
+            | "other_data" => {
+                s.skip()?;
+                ctx.skipped_sections.push(key);
+            }
+            _ => {
+                // A single chat's extra keys are kept on the conversation; the account
+                // export's other sections (sessions, stories, ...) are named in a warning.
+                let v: Value = s.value()?;
+                if is_section(&v) {
                     ctx.skipped_sections.push(key);
-                }
-                _ => {
-                    // A single chat's extra keys are kept on the conversation; the account
-                    // export's other sections (sessions, stories, ...) are named in a warning.
-                    let v: Value = map.next_value()?;
-                    if is_section(&v) {
-                        ctx.skipped_sections.push(key);
-                    } else if let Some(state) = ctx.single.as_mut() {
-                        state.late_meta(ctx.sink, &key, v);
-                    } else {
-                        unknown.push((key, v));
-                    }
+                } else if let Some(state) = ctx.single.as_mut() {
+                    state.late_meta(ctx.sink, &key, v);
+                } else {
+                    unknown.push((key, v));
                 }
             }
         }
-        if let Some(mut state) = ctx.single.take() {
-            state.finish(ctx);
-            ctx.single = Some(state);
-        }
-        if ctx.single.is_none() && (meta.any() || !unknown.is_empty()) {
-            if !ctx.saw_root_content {
-                // A chat object without messages: keep the chat.
-                ctx.saw_root_content = meta.id.is_some() || meta.kind.is_some();
-                if ctx.saw_root_content {
-                    let mut state = ChatState::new(ctx.chats, String::new(), false);
-                    state.meta = meta;
-                    state.extra = unknown;
-                    if let Err(e) = state.open(ctx) {
-                        return Err(ctx.fail(e));
-                    }
-                }
-            } else {
-                for (k, _) in unknown {
-                    ctx.skipped_sections.push(k);
-                }
-            }
-        }
-        Ok(())
     }
+    if let Some(mut state) = ctx.single.take() {
+        state.finish(ctx);
+        ctx.single = Some(state);
+    }
+    if ctx.single.is_none() && (meta.any() || !unknown.is_empty()) {
+        if !ctx.saw_root_content {
+            // A chat object without messages: keep the chat.
+            ctx.saw_root_content = meta.id.is_some() || meta.kind.is_some();
+            if ctx.saw_root_content {
+                let mut state = ChatState::new(ctx.chats, String::new(), false);
+                state.meta = meta;
+                state.extra = unknown;
+                state.open(ctx)?;
+            }
+        } else {
+            for (k, _) in unknown {
+                ctx.skipped_sections.push(k);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// True for a value that looks like one of the account export's sections (`{about, list}` or
@@ -763,85 +624,49 @@ fn full_name(first: Option<&Value>, last: Option<&Value>) -> Option<String> {
     Some(n)
 }
 
-/// `chats` or `left_chats`: `{about, list: [chat...]}`.
-struct SectionSeed<'c, 'a, 'k> {
-    ctx: &'c mut Ctx<'a>,
+/// `chats` or `left_chats`: `{about, list: [chat...]}` (or null).
+fn section(
+    s: &mut JsonStream<'_>,
+    ctx: &mut Ctx<'_>,
     left: bool,
-    key: &'k str,
-}
-
-impl<'de> DeserializeSeed<'de> for SectionSeed<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
+    key: &str,
+) -> Result<(), ImportError> {
+    if s.peek()? == Some(b'n') {
+        return s.value::<()>();
     }
-}
-
-impl<'de> Visitor<'de> for SectionSeed<'_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object with a list of chats")
+    if !s.begin_object()? {
+        return Err(s.unexpected("an object with a list of chats"));
     }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(k) = map.next_key::<String>()? {
-            if k == "list" {
-                map.next_value_seed(ChatListSeed {
-                    ctx: &mut *self.ctx,
-                    left: self.left,
-                    pointer: format!("/{}/list", self.key),
-                })?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
+    let mut first = true;
+    while let Some(k) = s.next_key(&mut first)? {
+        if k == "list" {
+            chat_list(s, ctx, left, &format!("/{key}/list"))?;
+        } else {
+            s.skip()?;
         }
-        Ok(())
     }
+    Ok(())
 }
 
-struct ChatListSeed<'c, 'a> {
-    ctx: &'c mut Ctx<'a>,
+/// A list of chats, each with its messages.
+fn chat_list(
+    s: &mut JsonStream<'_>,
+    ctx: &mut Ctx<'_>,
     left: bool,
-    pointer: String,
-}
-
-impl<'de> DeserializeSeed<'de> for ChatListSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
+    pointer: &str,
+) -> Result<(), ImportError> {
+    if !s.begin_array()? {
+        return Err(s.unexpected("a list of chats"));
     }
-}
-
-impl<'de> Visitor<'de> for ChatListSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of chats")
+    let mut i = 0usize;
+    let mut first = true;
+    while s.next_element(&mut first)? {
+        let mut state = ChatState::new(ctx.chats, format!("{pointer}/{i}"), left);
+        ctx.chats += 1;
+        chat(s, ctx, &mut state)?;
+        i += 1;
     }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut i = 0usize;
-        loop {
-            let mut state =
-                ChatState::new(self.ctx.chats, format!("{}/{i}", self.pointer), self.left);
-            self.ctx.chats += 1;
-            let more = seq.next_element_seed(ChatSeed {
-                ctx: &mut *self.ctx,
-                chat: &mut state,
-            })?;
-            if more.is_none() {
-                self.ctx.chats -= 1;
-                break;
-            }
-            i += 1;
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 /// What a chat object says about the chat, apart from its messages.
@@ -1044,104 +869,67 @@ impl ChatState {
     }
 }
 
-struct ChatSeed<'c, 'a, 's> {
-    ctx: &'c mut Ctx<'a>,
-    chat: &'s mut ChatState,
-}
-
-impl<'de> DeserializeSeed<'de> for ChatSeed<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
+/// One chat object of a chat list: its keys, and its messages.
+fn chat(s: &mut JsonStream<'_>, ctx: &mut Ctx<'_>, chat: &mut ChatState) -> Result<(), ImportError> {
+    if !s.begin_object()? {
+        return Err(s.unexpected("a chat object"));
     }
-}
-
-impl<'de> Visitor<'de> for ChatSeed<'_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a chat object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let ctx = self.ctx;
-        let chat = self.chat;
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "messages" {
-                map.next_value_seed(MessagesSeed {
-                    ctx: &mut *ctx,
-                    chat: &mut *chat,
-                })?;
-            } else {
-                let v: Value = map.next_value()?;
-                chat.late_meta(ctx.sink, &key, v);
-            }
+    let mut first = true;
+    while let Some(key) = s.next_key(&mut first)? {
+        if key == "messages" {
+            messages(s, ctx, chat)?;
+        } else {
+            let v: Value = s.value()?;
+            chat.late_meta(ctx.sink, &key, v);
         }
-        if let Err(e) = chat.open(ctx) {
-            return Err(ctx.fail(e));
-        }
-        chat.finish(ctx);
-        Ok(())
     }
+    chat.open(ctx)?;
+    chat.finish(ctx);
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
 // Messages
 
-struct MessagesSeed<'c, 'a, 's> {
-    ctx: &'c mut Ctx<'a>,
-    chat: &'s mut ChatState,
-}
-
-impl<'de> DeserializeSeed<'de> for MessagesSeed<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
+/// A chat's `messages` array: each element is parsed from the read buffer and handed to the
+/// sink before the next one is read.
+fn messages(
+    s: &mut JsonStream<'_>,
+    ctx: &mut Ctx<'_>,
+    chat: &mut ChatState,
+) -> Result<(), ImportError> {
+    if !s.begin_array()? {
+        return Err(s.unexpected("an array of messages"));
     }
-}
-
-impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of messages")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let ctx = self.ctx;
-        let chat = self.chat;
-        if let Err(e) = chat.open(ctx) {
-            return Err(ctx.fail(e));
-        }
-        let mut index = 0u64;
-        while let Some(raw) = seq.next_element_seed(RawSeed)? {
-            ctx.sink.source_message();
-            let pointer = {
-                use std::fmt::Write;
-                let mut p = String::with_capacity(chat.pointer.len() + 24);
-                p.push_str(&chat.pointer);
-                p.push_str("/messages/");
-                let _ = write!(p, "{index}");
-                p
-            };
-            index += 1;
-            let raw = match raw {
-                Some(r) => r,
-                None => {
-                    ctx.sink.skip(
-                        "not-a-message-object",
-                        "an element of a messages array that is not an object",
-                        format!("{}#{pointer}", ctx.shown),
-                    );
-                    continue;
-                }
-            };
-            if let Err(e) = convert(ctx, chat, raw, pointer) {
-                return Err(ctx.fail(e));
+    chat.open(ctx)?;
+    let mut index = 0u64;
+    let mut first = true;
+    while s.next_element(&mut first)? {
+        let Element(raw) = s.value()?;
+        ctx.sink.source_message();
+        let pointer = {
+            use std::fmt::Write;
+            let mut p = String::with_capacity(chat.pointer.len() + 24);
+            p.push_str(&chat.pointer);
+            p.push_str("/messages/");
+            let _ = write!(p, "{index}");
+            p
+        };
+        index += 1;
+        let raw = match raw {
+            Some(r) => r,
+            None => {
+                ctx.sink.skip(
+                    "not-a-message-object",
+                    "an element of a messages array that is not an object",
+                    format!("{}#{pointer}", ctx.shown),
+                );
+                continue;
             }
-        }
-        Ok(())
+        };
+        convert(ctx, chat, raw, pointer)?;
     }
+    Ok(())
 }
 
 /// One part of a message's text: plain text or an entity.
@@ -1206,13 +994,12 @@ impl Raw {
     }
 }
 
-/// Parses one element of a messages array; `None` when it is not an object.
-struct RawSeed;
+/// One element of a messages array: `None` when it is not an object.
+struct Element(Option<Raw>);
 
-impl<'de> DeserializeSeed<'de> for RawSeed {
-    type Value = Option<Raw>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Raw>, D::Error> {
-        d.deserialize_any(RawVisitor)
+impl<'de> Deserialize<'de> for Element {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Element, D::Error> {
+        d.deserialize_any(RawVisitor).map(Element)
     }
 }
 
@@ -2653,15 +2440,40 @@ fn service(
 mod tests {
     use super::*;
 
+    /// Every fixture imports the same with a read buffer of a few bytes (every message cut
+    /// by a buffer's end somewhere) as with the normal one.
     #[test]
-    fn repair_rewrites_x_escapes_across_chunks() {
-        let src = br#"{"a":"\x0c\\x\"x"}"#.to_vec();
-        let mut r = Repair::new(&src[..]);
-        r.raw = vec![0; 7];
-        let mut out = Vec::new();
-        r.read_to_end(&mut out).unwrap();
-        assert_eq!(out, br#"{"a":"\u000c\\x\"x"}"#.to_vec());
-        assert_eq!(r.repaired, 1);
+    fn tiny_read_buffers_import_the_same() {
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/telegram");
+        let mut cases: Vec<_> = std::fs::read_dir(&fixtures)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        cases.sort();
+        let dir = tempfile::tempdir().unwrap();
+        let options = ImportOptions {
+            platform: Some(crate::Platform::Telegram),
+            force: true,
+            ..Default::default()
+        };
+        let run = |case: &std::path::Path, chunk: Option<usize>| {
+            TEST_CHUNK.with(|c| c.set(chunk));
+            let out = dir.path().join("out.jsonl");
+            let result = crate::import(case, &out, &options).map(|r| r.messages);
+            TEST_CHUNK.with(|c| c.set(None));
+            let text = std::fs::read_to_string(&out).unwrap_or_default();
+            // The header line says when the archive was made.
+            let records: Vec<String> = text.lines().skip(1).map(str::to_owned).collect();
+            (result.map_err(|e| e.to_string()), records)
+        };
+        assert!(cases.len() > 10);
+        for case in &cases {
+            let want = run(case, None);
+            assert!(want.0.is_ok(), "{}: {:?}", case.display(), want.0);
+            for chunk in [4, 5, 7, 16, 61, 256] {
+                assert_eq!(run(case, Some(chunk)), want, "{} with {chunk}-byte reads", case.display());
+            }
+        }
     }
 
     #[test]
