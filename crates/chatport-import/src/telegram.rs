@@ -870,7 +870,11 @@ impl ChatState {
 }
 
 /// One chat object of a chat list: its keys, and its messages.
-fn chat(s: &mut JsonStream<'_>, ctx: &mut Ctx<'_>, chat: &mut ChatState) -> Result<(), ImportError> {
+fn chat(
+    s: &mut JsonStream<'_>,
+    ctx: &mut Ctx<'_>,
+    chat: &mut ChatState,
+) -> Result<(), ImportError> {
     if !s.begin_object()? {
         return Err(s.unexpected("a chat object"));
     }
@@ -2444,7 +2448,8 @@ mod tests {
     /// by a buffer's end somewhere) as with the normal one.
     #[test]
     fn tiny_read_buffers_import_the_same() {
-        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/telegram");
+        let fixtures =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/telegram");
         let mut cases: Vec<_> = std::fs::read_dir(&fixtures)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -2471,7 +2476,12 @@ mod tests {
             let want = run(case, None);
             assert!(want.0.is_ok(), "{}: {:?}", case.display(), want.0);
             for chunk in [4, 5, 7, 16, 61, 256] {
-                assert_eq!(run(case, Some(chunk)), want, "{} with {chunk}-byte reads", case.display());
+                assert_eq!(
+                    run(case, Some(chunk)),
+                    want,
+                    "{} with {chunk}-byte reads",
+                    case.display()
+                );
             }
         }
     }

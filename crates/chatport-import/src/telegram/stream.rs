@@ -458,7 +458,11 @@ mod tests {
         let doc = br#"{"a":"\x0c\\x\"x\x41","b":"\\\x42"}"#;
         for chunk in 1..doc.len() + 2 {
             let (v, n) = read(doc, chunk, 1).unwrap();
-            assert_eq!(v, serde_json::json!({"a": "\u{c}\\x\"xA", "b": "\\B"}), "{chunk}");
+            assert_eq!(
+                v,
+                serde_json::json!({"a": "\u{c}\\x\"xA", "b": "\\B"}),
+                "{chunk}"
+            );
             assert_eq!(n, 3, "{chunk}");
         }
     }
