@@ -31,6 +31,7 @@ use chatport_model::{
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
@@ -238,8 +239,8 @@ impl Ctx<'_> {
     /// when the source names nobody.
     fn party(
         &mut self,
-        id: Option<&Id>,
-        name: Option<&Option<String>>,
+        id: Option<&Id<'_>>,
+        name: Option<&Option<Cow<'_, str>>>,
     ) -> Result<Option<String>, ImportError> {
         let name_text = name.and_then(|n| n.as_deref());
         let deleted = matches!(name, Some(None));
@@ -289,25 +290,33 @@ fn account(id: &str) -> Account {
 }
 
 /// A Telegram id as exported: an integer (2020) or a prefixed string (`user123`, `channel123`).
+/// A string id may borrow the text it was read from.
 #[derive(Debug, Clone)]
-enum Id {
+enum Id<'a> {
     Int(i64),
-    Str(String),
+    Str(Cow<'a, str>),
 }
 
-impl Id {
+impl Id<'_> {
     fn text(&self) -> String {
         match self {
             Id::Int(i) => i.to_string(),
-            Id::Str(s) => s.clone(),
+            Id::Str(s) => s.to_string(),
         }
     }
 
-    fn from_value(v: &Value) -> Option<Id> {
+    fn from_value(v: &Value) -> Option<Id<'_>> {
         match v {
             Value::Number(n) => n.as_i64().map(Id::Int),
-            Value::String(s) => Some(Id::Str(s.clone())),
+            Value::String(s) => Some(Id::Str(Cow::Borrowed(s))),
             _ => None,
+        }
+    }
+
+    fn into_owned(self) -> Id<'static> {
+        match self {
+            Id::Int(i) => Id::Int(i),
+            Id::Str(s) => Id::Str(Cow::Owned(s.into_owned())),
         }
     }
 }
@@ -674,7 +683,7 @@ fn chat_list(
 struct ChatMeta {
     name: Option<Option<String>>,
     kind: Option<String>,
-    id: Option<Id>,
+    id: Option<Id<'static>>,
 }
 
 impl ChatMeta {
@@ -689,7 +698,7 @@ impl ChatMeta {
             ("name", Value::Null) => self.name = Some(None),
             ("type", Value::String(s)) => self.kind = Some(s),
             ("id", v @ (Value::Number(_) | Value::String(_))) => match Id::from_value(&v) {
-                Some(id) => self.id = Some(id),
+                Some(id) => self.id = Some(id.into_owned()),
                 None => return Some(v),
             },
             (_, v) => return Some(v),
@@ -909,39 +918,47 @@ fn messages(
     let mut index = 0u64;
     let mut first = true;
     while s.next_element(&mut first)? {
-        let Element(raw) = s.value()?;
-        ctx.sink.source_message();
-        let pointer = {
-            use std::fmt::Write;
-            let mut p = String::with_capacity(chat.pointer.len() + 24);
-            p.push_str(&chat.pointer);
-            p.push_str("/messages/");
-            let _ = write!(p, "{index}");
-            p
-        };
-        index += 1;
-        let raw = match raw {
-            Some(r) => r,
-            None => {
-                ctx.sink.skip(
-                    "not-a-message-object",
-                    "an element of a messages array that is not an object",
-                    format!("{}#{pointer}", ctx.shown),
-                );
-                continue;
-            }
-        };
-        convert(ctx, chat, raw, pointer)?;
+        s.parse::<Elements, _>(|Element(raw)| element(ctx, chat, raw, &mut index))??;
     }
     Ok(())
 }
 
+/// Hands one element of a messages array to the sink.
+fn element(
+    ctx: &mut Ctx<'_>,
+    chat: &mut ChatState,
+    raw: Option<Box<Raw<'_>>>,
+    index: &mut u64,
+) -> Result<(), ImportError> {
+    ctx.sink.source_message();
+    let pointer = {
+        use std::fmt::Write;
+        let mut p = String::with_capacity(chat.pointer.len() + 24);
+        p.push_str(&chat.pointer);
+        p.push_str("/messages/");
+        let _ = write!(p, "{index}");
+        p
+    };
+    *index += 1;
+    match raw {
+        Some(raw) => convert(ctx, chat, raw, pointer),
+        None => {
+            ctx.sink.skip(
+                "not-a-message-object",
+                "an element of a messages array that is not an object",
+                format!("{}#{pointer}", ctx.shown),
+            );
+            Ok(())
+        }
+    }
+}
+
 /// One part of a message's text: plain text or an entity.
 #[derive(Debug)]
-struct Part {
+struct Part<'a> {
     /// `None` for a plain string part.
-    kind: Option<String>,
-    text: String,
+    kind: Option<Cow<'a, str>>,
+    text: Cow<'a, str>,
     /// Entity attributes: `href`, `language`, `user_id`, `document_id`, and any others.
     attrs: Vec<(String, Value)>,
 }
@@ -949,29 +966,29 @@ struct Part {
 /// A message as read, before it becomes a record: the frequent keys typed, the rest kept in
 /// `rest` in the source's order.
 #[derive(Default, Debug)]
-struct Raw {
-    id: Option<Id>,
-    kind: Option<String>,
-    date: Option<String>,
-    date_unixtime: Option<String>,
-    edited: Option<String>,
-    edited_unixtime: Option<String>,
-    from: Option<Option<String>>,
-    from_id: Option<Id>,
-    actor: Option<Option<String>>,
-    actor_id: Option<Id>,
-    action: Option<String>,
-    text: Option<Vec<Part>>,
+struct Raw<'a> {
+    id: Option<Id<'a>>,
+    kind: Option<Cow<'a, str>>,
+    date: Option<Cow<'a, str>>,
+    date_unixtime: Option<Cow<'a, str>>,
+    edited: Option<Cow<'a, str>>,
+    edited_unixtime: Option<Cow<'a, str>>,
+    from: Option<Option<Cow<'a, str>>>,
+    from_id: Option<Id<'a>>,
+    actor: Option<Option<Cow<'a, str>>>,
+    actor_id: Option<Id<'a>>,
+    action: Option<Cow<'a, str>>,
+    text: Option<Vec<Part<'a>>>,
     /// True when the parts came from `text_entities` (then `text` is skipped as a copy).
     text_from_entities: bool,
-    reply_to_message_id: Option<Id>,
-    forwarded_from: Option<Option<String>>,
-    photo: Option<String>,
-    file: Option<String>,
-    thumbnail: Option<String>,
-    media_type: Option<String>,
-    mime_type: Option<String>,
-    sticker_emoji: Option<String>,
+    reply_to_message_id: Option<Id<'a>>,
+    forwarded_from: Option<Option<Cow<'a, str>>>,
+    photo: Option<Cow<'a, str>>,
+    file: Option<Cow<'a, str>>,
+    thumbnail: Option<Cow<'a, str>>,
+    media_type: Option<Cow<'a, str>>,
+    mime_type: Option<Cow<'a, str>>,
+    sticker_emoji: Option<Cow<'a, str>>,
     width: Option<u64>,
     height: Option<u64>,
     duration_seconds: Option<f64>,
@@ -980,7 +997,7 @@ struct Raw {
     rest: Vec<(String, Value)>,
 }
 
-impl Raw {
+impl Raw<'_> {
     fn take(&mut self, key: &str) -> Option<Value> {
         let i = self.rest.iter().position(|(k, _)| k == key)?;
         Some(self.rest.remove(i).1)
@@ -999,24 +1016,32 @@ impl Raw {
 }
 
 /// One element of a messages array: `None` when it is not an object.
-struct Element(Option<Raw>);
+/// (Boxed: a message is read, checked and converted without copying its fields around.)
+struct Element<'a>(Option<Box<Raw<'a>>>);
 
-impl<'de> Deserialize<'de> for Element {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Element, D::Error> {
+impl<'de> Deserialize<'de> for Element<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Element<'de>, D::Error> {
         d.deserialize_any(RawVisitor).map(Element)
     }
+}
+
+/// [`Element`]s borrow the read buffer.
+struct Elements;
+
+impl stream::Borrowing for Elements {
+    type Value<'a> = Element<'a>;
 }
 
 struct RawVisitor;
 
 macro_rules! not_an_object {
     ($($f:ident: $t:ty),*) => {
-        $(fn $f<E: de::Error>(self, _: $t) -> Result<Option<Raw>, E> { Ok(None) })*
+        $(fn $f<E: de::Error>(self, _: $t) -> Result<Self::Value, E> { Ok(None) })*
     };
 }
 
 impl<'de> Visitor<'de> for RawVisitor {
-    type Value = Option<Raw>;
+    type Value = Option<Box<Raw<'de>>>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a message object")
@@ -1024,17 +1049,17 @@ impl<'de> Visitor<'de> for RawVisitor {
 
     not_an_object!(visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_f64: f64, visit_str: &str);
 
-    fn visit_unit<E: de::Error>(self) -> Result<Option<Raw>, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Raw>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(None)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Raw>, A::Error> {
-        let mut m = Raw::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut m = Box::<Raw>::default();
         // Fields typed here are looked up by name; a value of an unexpected JSON type is kept
         // verbatim in `rest` rather than failing the import.
         macro_rules! put {
@@ -1221,17 +1246,17 @@ impl<'de> Visitor<'de> for KeyVisitor {
 }
 
 /// Any JSON value, with scalars kept cheap; converted into a typed field or kept as a [`Value`].
-enum Loose {
+enum Loose<'a> {
     Null,
     Bool(bool),
     I64(i64),
     U64(u64),
     F64(f64),
-    Str(String),
+    Str(Cow<'a, str>),
     Other(Value),
 }
 
-impl Loose {
+impl<'a> Loose<'a> {
     fn into_value(self) -> Value {
         match self {
             Loose::Null => Value::Null,
@@ -1239,19 +1264,19 @@ impl Loose {
             Loose::I64(i) => Value::from(i),
             Loose::U64(u) => Value::from(u),
             Loose::F64(f) => Value::from(f),
-            Loose::Str(s) => Value::String(s),
+            Loose::Str(s) => Value::String(s.into_owned()),
             Loose::Other(v) => v,
         }
     }
 
-    fn string(self) -> Result<String, Value> {
+    fn string(self) -> Result<Cow<'a, str>, Value> {
         match self {
             Loose::Str(s) => Ok(s),
             o => Err(o.into_value()),
         }
     }
 
-    fn name(self) -> Result<Option<String>, Value> {
+    fn name(self) -> Result<Option<Cow<'a, str>>, Value> {
         match self {
             Loose::Str(s) => Ok(Some(s)),
             Loose::Null => Ok(None),
@@ -1259,7 +1284,7 @@ impl Loose {
         }
     }
 
-    fn id(self) -> Result<Id, Value> {
+    fn id(self) -> Result<Id<'a>, Value> {
         match self {
             Loose::I64(i) => Ok(Id::Int(i)),
             Loose::U64(u) if i64::try_from(u).is_ok() => Ok(Id::Int(u as i64)),
@@ -1268,11 +1293,11 @@ impl Loose {
         }
     }
 
-    fn number_text(self) -> Result<String, Value> {
+    fn number_text(self) -> Result<Cow<'a, str>, Value> {
         match self {
             Loose::Str(s) => Ok(s),
-            Loose::I64(i) => Ok(i.to_string()),
-            Loose::U64(u) => Ok(u.to_string()),
+            Loose::I64(i) => Ok(Cow::Owned(i.to_string())),
+            Loose::U64(u) => Ok(Cow::Owned(u.to_string())),
             o => Err(o.into_value()),
         }
     }
@@ -1294,8 +1319,8 @@ impl Loose {
     }
 }
 
-impl<'de> Deserialize<'de> for Loose {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Loose, D::Error> {
+impl<'de> Deserialize<'de> for Loose<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Loose<'de>, D::Error> {
         d.deserialize_any(LooseVisitor)
     }
 }
@@ -1303,47 +1328,50 @@ impl<'de> Deserialize<'de> for Loose {
 struct LooseVisitor;
 
 impl<'de> Visitor<'de> for LooseVisitor {
-    type Value = Loose;
+    type Value = Loose<'de>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any value")
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Loose, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<Loose<'de>, E> {
         Ok(Loose::Null)
     }
-    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Loose, E> {
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Loose<'de>, E> {
         Ok(Loose::Bool(b))
     }
-    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Loose, E> {
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Loose<'de>, E> {
         Ok(Loose::I64(i))
     }
-    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Loose, E> {
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Loose<'de>, E> {
         Ok(Loose::U64(u))
     }
-    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Loose, E> {
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Loose<'de>, E> {
         Ok(Loose::F64(f))
     }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Loose, E> {
-        Ok(Loose::Str(s.to_owned()))
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Loose<'de>, E> {
+        Ok(Loose::Str(Cow::Borrowed(s)))
     }
-    fn visit_string<E: de::Error>(self, s: String) -> Result<Loose, E> {
-        Ok(Loose::Str(s))
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Loose<'de>, E> {
+        Ok(Loose::Str(Cow::Owned(s.to_owned())))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Loose, A::Error> {
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Loose<'de>, E> {
+        Ok(Loose::Str(Cow::Owned(s)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Loose<'de>, A::Error> {
         Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Loose::Other)
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Loose, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Loose<'de>, A::Error> {
         Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(Loose::Other)
     }
 }
 
 /// `text` / `text_entities`: a string, or an array of strings and entity objects.
-enum TextValue {
-    Parts(Vec<Part>),
+enum TextValue<'a> {
+    Parts(Vec<Part<'a>>),
     Other(Value),
 }
 
-impl<'de> Deserialize<'de> for TextValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<TextValue, D::Error> {
+impl<'de> Deserialize<'de> for TextValue<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<TextValue<'de>, D::Error> {
         d.deserialize_any(TextVisitor)
     }
 }
@@ -1351,35 +1379,38 @@ impl<'de> Deserialize<'de> for TextValue {
 struct TextVisitor;
 
 impl<'de> Visitor<'de> for TextVisitor {
-    type Value = TextValue;
+    type Value = TextValue<'de>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a text (string or array of parts)")
     }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<TextValue, E> {
-        Ok(TextValue::Parts(plain(s.to_owned())))
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<TextValue<'de>, E> {
+        Ok(TextValue::Parts(plain(Cow::Borrowed(s))))
     }
-    fn visit_string<E: de::Error>(self, s: String) -> Result<TextValue, E> {
-        Ok(TextValue::Parts(plain(s)))
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<TextValue<'de>, E> {
+        Ok(TextValue::Parts(plain(Cow::Owned(s.to_owned()))))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<TextValue, E> {
+    fn visit_string<E: de::Error>(self, s: String) -> Result<TextValue<'de>, E> {
+        Ok(TextValue::Parts(plain(Cow::Owned(s))))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<TextValue<'de>, E> {
         Ok(TextValue::Other(Value::Null))
     }
-    fn visit_bool<E: de::Error>(self, b: bool) -> Result<TextValue, E> {
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<TextValue<'de>, E> {
         Ok(TextValue::Other(Value::Bool(b)))
     }
-    fn visit_i64<E: de::Error>(self, i: i64) -> Result<TextValue, E> {
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<TextValue<'de>, E> {
         Ok(TextValue::Other(Value::from(i)))
     }
-    fn visit_u64<E: de::Error>(self, u: u64) -> Result<TextValue, E> {
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<TextValue<'de>, E> {
         Ok(TextValue::Other(Value::from(u)))
     }
-    fn visit_f64<E: de::Error>(self, f: f64) -> Result<TextValue, E> {
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<TextValue<'de>, E> {
         Ok(TextValue::Other(Value::from(f)))
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<TextValue, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<TextValue<'de>, A::Error> {
         Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(TextValue::Other)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TextValue, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TextValue<'de>, A::Error> {
         let mut parts = Vec::new();
         let mut odd: Option<Vec<Value>> = None;
         while let Some(v) = seq.next_element::<PartValue>()? {
@@ -1402,7 +1433,7 @@ impl<'de> Visitor<'de> for TextVisitor {
     }
 }
 
-fn plain(s: String) -> Vec<Part> {
+fn plain(s: Cow<'_, str>) -> Vec<Part<'_>> {
     if s.is_empty() {
         Vec::new()
     } else {
@@ -1414,13 +1445,13 @@ fn plain(s: String) -> Vec<Part> {
     }
 }
 
-fn part_value(p: Part) -> Value {
+fn part_value(p: Part<'_>) -> Value {
     match p.kind {
-        None => Value::String(p.text),
+        None => Value::String(p.text.into_owned()),
         Some(k) => {
             let mut o = Map::new();
-            o.insert("type".into(), Value::String(k));
-            o.insert("text".into(), Value::String(p.text));
+            o.insert("type".into(), Value::String(k.into_owned()));
+            o.insert("text".into(), Value::String(p.text.into_owned()));
             for (k, v) in p.attrs {
                 o.insert(k, v);
             }
@@ -1429,13 +1460,13 @@ fn part_value(p: Part) -> Value {
     }
 }
 
-enum PartValue {
-    Part(Part),
+enum PartValue<'a> {
+    Part(Part<'a>),
     Other(Value),
 }
 
-impl<'de> Deserialize<'de> for PartValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PartValue, D::Error> {
+impl<'de> Deserialize<'de> for PartValue<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PartValue<'de>, D::Error> {
         d.deserialize_any(PartVisitor)
     }
 }
@@ -1443,39 +1474,46 @@ impl<'de> Deserialize<'de> for PartValue {
 struct PartVisitor;
 
 impl<'de> Visitor<'de> for PartVisitor {
-    type Value = PartValue;
+    type Value = PartValue<'de>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a text part")
     }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<PartValue, E> {
-        self.visit_string(s.to_owned())
-    }
-    fn visit_string<E: de::Error>(self, s: String) -> Result<PartValue, E> {
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<PartValue<'de>, E> {
         Ok(PartValue::Part(Part {
             kind: None,
-            text: s,
+            text: Cow::Borrowed(s),
             attrs: Vec::new(),
         }))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<PartValue, E> {
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<PartValue<'de>, E> {
+        self.visit_string(s.to_owned())
+    }
+    fn visit_string<E: de::Error>(self, s: String) -> Result<PartValue<'de>, E> {
+        Ok(PartValue::Part(Part {
+            kind: None,
+            text: Cow::Owned(s),
+            attrs: Vec::new(),
+        }))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<PartValue<'de>, E> {
         Ok(PartValue::Other(Value::Null))
     }
-    fn visit_bool<E: de::Error>(self, b: bool) -> Result<PartValue, E> {
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<PartValue<'de>, E> {
         Ok(PartValue::Other(Value::Bool(b)))
     }
-    fn visit_i64<E: de::Error>(self, i: i64) -> Result<PartValue, E> {
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<PartValue<'de>, E> {
         Ok(PartValue::Other(Value::from(i)))
     }
-    fn visit_u64<E: de::Error>(self, u: u64) -> Result<PartValue, E> {
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<PartValue<'de>, E> {
         Ok(PartValue::Other(Value::from(u)))
     }
-    fn visit_f64<E: de::Error>(self, f: f64) -> Result<PartValue, E> {
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<PartValue<'de>, E> {
         Ok(PartValue::Other(Value::from(f)))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<PartValue, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<PartValue<'de>, A::Error> {
         Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(PartValue::Other)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PartValue, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PartValue<'de>, A::Error> {
         let mut kind = None;
         let mut text = None;
         let mut attrs = Vec::new();
@@ -1494,8 +1532,8 @@ impl<'de> Visitor<'de> for PartVisitor {
             }
         }
         Ok(PartValue::Part(Part {
-            kind: Some(kind.unwrap_or_else(|| "unknown".into())),
-            text: text.unwrap_or_default(),
+            kind: Some(kind.unwrap_or(Cow::Borrowed("unknown"))),
+            text: text.unwrap_or(Cow::Borrowed("")),
             attrs,
         }))
     }
@@ -1569,13 +1607,13 @@ fn parse_local(s: &str, zone: Option<&times::Zone>) -> Option<Time> {
 /// The message time: `date_unixtime` as the instant (with `date`, the exporter's local wall
 /// time, kept as `original`), else `date` as a local time.
 fn message_time(
-    date: &mut Option<String>,
-    unix: &mut Option<String>,
+    date: &mut Option<Cow<'_, str>>,
+    unix: &mut Option<Cow<'_, str>>,
     zone: Option<&times::Zone>,
 ) -> Option<Time> {
     if let Some(mut t) = unix.as_deref().and_then(parse_unix) {
         *unix = None;
-        t.original = date.take();
+        t.original = date.take().map(Cow::into_owned);
         return Some(t);
     }
     let t = date.as_deref().and_then(|d| parse_local(d, zone))?;
@@ -1586,7 +1624,7 @@ fn message_time(
 fn convert(
     ctx: &mut Ctx<'_>,
     chat: &mut ChatState,
-    mut raw: Raw,
+    mut raw: Box<Raw<'_>>,
     pointer: String,
 ) -> Result<(), ImportError> {
     let conv = chat.conv.clone().unwrap_or_default();
@@ -1650,7 +1688,7 @@ fn convert(
         ("date_unixtime", raw.date_unixtime.take()),
     ] {
         if let Some(v) = v {
-            ext.insert(k.into(), Value::String(v));
+            ext.insert(k.into(), Value::String(v.into_owned()));
         }
     }
     let edited_epoch = raw.edited_unixtime.as_deref().map(str::trim) == Some("0")
@@ -1662,7 +1700,7 @@ fn convert(
     if edited_epoch {
         // Old exports write the Unix epoch (in the exporter's zone) for "never edited".
         if let Some(e) = raw.edited.take() {
-            ext.insert("edited".into(), Value::String(e));
+            ext.insert("edited".into(), Value::String(e.into_owned()));
         }
     } else if raw.edited.is_some() || raw.edited_unixtime.is_some() {
         let t = message_time(
@@ -1675,7 +1713,7 @@ fn convert(
             ("edited_unixtime", raw.edited_unixtime.take()),
         ] {
             if let Some(v) = v {
-                ext.insert(k.into(), Value::String(v));
+                ext.insert(k.into(), Value::String(v.into_owned()));
             }
         }
         m.edited = Some(Box::new(Edit {
@@ -1694,8 +1732,8 @@ fn convert(
         ctx.party(raw.actor_id.as_ref(), raw.actor.as_ref())?
     };
     m.sender_name = match raw.from.take() {
-        Some(from) => from,
-        None => raw.actor.clone().flatten(),
+        Some(from) => from.map(Cow::into_owned),
+        None => raw.actor.clone().flatten().map(Cow::into_owned),
     };
     if let (Some(set), Some(s)) = (chat.senders.as_mut(), sender.as_ref())
         && !set.contains(s)
@@ -1705,7 +1743,11 @@ fn convert(
     m.sender = sender.clone();
     if has_from && (raw.actor.is_some() || raw.actor_id.is_some()) {
         if let Some(a) = raw.actor.take() {
-            ext.insert("actor".into(), a.map(Value::String).unwrap_or(Value::Null));
+            ext.insert(
+                "actor".into(),
+                a.map(|a| Value::String(a.into_owned()))
+                    .unwrap_or(Value::Null),
+            );
         }
         if let Some(a) = raw.actor_id.take() {
             ext.insert("actor_id".into(), Value::String(a.text()));
@@ -1736,7 +1778,7 @@ fn convert(
     // Forward.
     let fwd_id = raw
         .take("forwarded_from_id")
-        .and_then(|v| Id::from_value(&v));
+        .and_then(|v| Id::from_value(&v).map(Id::into_owned));
     if raw.forwarded_from.is_some() || fwd_id.is_some() {
         let name = raw.forwarded_from.take().flatten();
         let account = match &fwd_id {
@@ -1749,7 +1791,7 @@ fn convert(
         };
         m.forwarded = Some(Box::new(Forward {
             account,
-            from_name: name,
+            from_name: name.map(Cow::into_owned),
             time: None,
             platform_id: None,
         }));
@@ -1778,13 +1820,15 @@ fn convert(
         _ => {
             ext.insert(
                 "type".into(),
-                kind.clone().map(Value::String).unwrap_or(Value::Null),
+                kind.clone()
+                    .map(|k| Value::String(k.into_owned()))
+                    .unwrap_or(Value::Null),
             );
         }
     }
     let _ = is_service;
     if let Some(a) = raw.action.take() {
-        ext.insert("action".into(), Value::String(a));
+        ext.insert("action".into(), Value::String(a.into_owned()));
     }
     for (k, v) in raw.rest.drain(..) {
         ext.insert(k, v);
@@ -1808,7 +1852,7 @@ fn text_and_spans(
     {
         // Most messages: one plain part, taken as it is.
         if let Some(p) = parts.into_iter().next().filter(|p| !p.text.is_empty()) {
-            m.text = Some(p.text);
+            m.text = Some(p.text.into_owned());
         }
         return Ok(());
     }
@@ -1840,7 +1884,7 @@ fn text_and_spans(
             Value::Null => None,
             other => Some(other.to_string()),
         };
-        match kind.as_str() {
+        match kind.as_ref() {
             "plain" => continue,
             "bold" => span.kind = SpanKind::Bold,
             "italic" => span.kind = SpanKind::Italic,
@@ -1874,18 +1918,18 @@ fn text_and_spans(
             "blockquote" => span.kind = SpanKind::Quote,
             "expandable_blockquote" => {
                 span.kind = SpanKind::Quote;
-                span.name = Some(kind.clone());
+                span.name = Some(kind.to_string());
             }
             "custom_emoji" => {
                 span.kind = SpanKind::CustomEmoji;
                 span.name = take("document_id").and_then(as_text);
             }
-            _ => span.name = Some(kind.clone()),
+            _ => span.name = Some(kind.to_string()),
         }
         if !attrs.is_empty() {
             let mut o = Map::new();
             o.insert("part".into(), Value::from(i as u64));
-            o.insert("type".into(), Value::String(kind));
+            o.insert("type".into(), Value::String(kind.into_owned()));
             for (k, v) in attrs {
                 o.insert(k, v);
             }
@@ -1960,9 +2004,9 @@ fn media(
         if let Some(n) = raw.take_str("file_name") {
             a.original_name = Some(n);
         }
-        a.mime_type = raw.mime_type.take();
+        a.mime_type = raw.mime_type.take().map(Cow::into_owned);
         a.duration_seconds = raw.duration_seconds.take();
-        a.emoji = raw.sticker_emoji.take();
+        a.emoji = raw.sticker_emoji.take().map(Cow::into_owned);
         if !dims_used {
             a.width = raw.width;
             a.height = raw.height;
@@ -1975,10 +2019,10 @@ fn media(
             .take()
             .filter(|_| kind == AttachmentKind::Other)
         {
-            e.insert("media_type".into(), Value::String(t));
+            e.insert("media_type".into(), Value::String(t.into_owned()));
         }
         if let Some(t) = raw.thumbnail.take() {
-            e.insert("thumbnail".into(), Value::String(t));
+            e.insert("thumbnail".into(), Value::String(t.into_owned()));
         }
         for k in [
             "performer",
@@ -2022,7 +2066,7 @@ fn media(
         ("media_type", raw.media_type.take()),
     ] {
         if let Some(v) = v {
-            raw.rest.push((k.into(), Value::String(v)));
+            raw.rest.push((k.into(), Value::String(v.into_owned())));
         }
     }
     Ok(())
@@ -2230,7 +2274,7 @@ fn reactions_of(
             .into_iter()
             .flatten()
         {
-            let name = who.get("from").map(|v| v.as_str().map(str::to_owned));
+            let name = who.get("from").map(|v| v.as_str().map(Cow::Borrowed));
             let id = who.get("from_id").and_then(Id::from_value);
             let account = ctx.party(id.as_ref(), name.as_ref())?;
             let time = who
@@ -2244,7 +2288,7 @@ fn reactions_of(
                 });
             by.push(Reactor {
                 account,
-                name: name.flatten(),
+                name: name.flatten().map(Cow::into_owned),
                 time,
             });
         }
@@ -2288,7 +2332,7 @@ fn service(
     let action = raw.action.clone();
     let mut ev = Event {
         kind: EventKind::Other,
-        platform_kind: action.clone(),
+        platform_kind: action.clone().map(Cow::into_owned),
         actor,
         ..Event::new(EventKind::Other)
     };
@@ -2360,7 +2404,7 @@ fn service(
                 }
                 let v = match target {
                     Id::Int(i) => Value::from(i),
-                    Id::Str(s) => Value::String(s),
+                    Id::Str(s) => Value::String(s.into_owned()),
                 };
                 raw.rest.push(("message_id".into(), v));
             }

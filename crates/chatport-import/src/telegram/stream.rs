@@ -11,11 +11,26 @@
 //! after it on its line by two).
 
 use crate::ImportError;
+use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use std::io::{self, Read};
 
 /// How deep [`JsonStream::skip`] descends before refusing the file (serde_json's own limit).
 const MAX_DEPTH: usize = 128;
+
+/// A type of value parsed from the buffer that may borrow its text (`Value<'a>` borrows
+/// for `'a`), for [`JsonStream::parse`].
+pub(super) trait Borrowing {
+    /// The value parsed from text that lives for `'a`.
+    type Value<'a>: Deserialize<'a>;
+}
+
+/// Values that borrow nothing.
+struct Owned<T>(std::marker::PhantomData<T>);
+
+impl<T: DeserializeOwned> Borrowing for Owned<T> {
+    type Value<'a> = T;
+}
 
 /// A JSON text read in chunks, walked from its start to its end.
 pub(super) struct JsonStream<'r> {
@@ -242,26 +257,44 @@ impl<'r> JsonStream<'r> {
     /// Parses the next value with serde_json, from the buffer. A value the buffer's end cuts
     /// is parsed again with more bytes.
     pub(super) fn value<T: DeserializeOwned>(&mut self) -> Result<T, ImportError> {
+        self.parse::<Owned<T>, T>(|v| v)
+    }
+
+    /// Parses the next value with serde_json, from the buffer, as a value that may borrow
+    /// the buffer's text, and calls `f` with it. A value the buffer's end cuts is parsed again
+    /// with more bytes (`f` only sees whole values).
+    pub(super) fn parse<B: Borrowing, R>(
+        &mut self,
+        f: impl for<'a> FnOnce(B::Value<'a>) -> R,
+    ) -> Result<R, ImportError> {
         if self.peek()?.is_none() {
             return Err(self.unexpected("a value"));
         }
+        let mut f = Some(f);
         loop {
-            let slice = &self.buf[self.pos..self.end];
-            let mut values = serde_json::Deserializer::from_slice(slice).into_iter::<T>();
-            let got = values.next();
-            let used = values.byte_offset();
-            match got {
-                // A value that ends with the bytes read may go on (a number): it is taken
-                // only when a byte follows it, or at the end of the file.
-                Some(Ok(v)) if used < slice.len() || self.eof => {
-                    self.pos += used;
-                    return Ok(v);
+            {
+                let slice = &self.buf[self.pos..self.end];
+                let mut values =
+                    serde_json::Deserializer::from_slice(slice).into_iter::<B::Value<'_>>();
+                let got = values.next();
+                let used = values.byte_offset();
+                match got {
+                    // A value that ends with the bytes read may go on (a number): it is taken
+                    // only when a byte follows it, or at the end of the file.
+                    Some(Ok(v)) if used < slice.len() || self.eof => {
+                        let Some(f) = f.take() else {
+                            return Err(ImportError::Bug("a parsed value was used twice".into()));
+                        };
+                        let r = f(v);
+                        self.pos += used;
+                        return Ok(r);
+                    }
+                    Some(Err(e)) if self.eof || !cut_off(&e, slice) => {
+                        return Err(self.json_error(&e));
+                    }
+                    None if self.eof => return Err(self.unexpected("a value")),
+                    _ => {}
                 }
-                Some(Err(e)) if self.eof || !cut_off(&e, slice) => {
-                    return Err(self.json_error(&e));
-                }
-                None if self.eof => return Err(self.unexpected("a value")),
-                _ => {}
             }
             self.fill()?;
         }
