@@ -331,8 +331,25 @@ fn account_key(id: &Id) -> String {
             let _ = write!(out, "tg-u-{i}");
             out
         }
-        Id::Str(_) => account_id(id).0,
+        // What account_id gives, in one allocation: this runs for every message.
+        Id::Str(s) => {
+            let bare = user_number(s);
+            if is_id_safe(bare) {
+                let mut out = String::with_capacity(5 + bare.len());
+                out.push_str("tg-u-");
+                out.push_str(bare);
+                out
+            } else {
+                account_id(id).0
+            }
+        }
     }
+}
+
+/// `123` for `user123` (since 2021) and `123` (2020): the same user. Other peers keep their
+/// prefix.
+fn user_number(s: &str) -> &str {
+    s.strip_prefix("user").filter(|r| is_number(r)).unwrap_or(s)
 }
 
 fn account_id(id: &Id) -> (String, String) {
@@ -341,7 +358,7 @@ fn account_id(id: &Id) -> (String, String) {
         Id::Str(s) => {
             // `user123` (since 2021) and `123` (2020) are the same user: both keep the bare
             // number as the platform id, so exports of different years merge.
-            let bare = s.strip_prefix("user").filter(|r| is_number(r)).unwrap_or(s);
+            let bare = user_number(s);
             (format!("tg-u-{}", id_safe(bare)), bare.to_owned())
         }
     }
@@ -374,11 +391,16 @@ fn is_number(s: &str) -> bool {
 
 /// An id part without whitespace or control characters (ids may not hold them).
 fn id_safe(s: &str) -> String {
-    if !s.is_empty() && s.len() <= 200 && !s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if is_id_safe(s) {
         s.to_owned()
     } else {
         derive_id("h", &[s])
     }
+}
+
+/// True when `s` may be used in an id as it is (see [`id_safe`]).
+fn is_id_safe(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 200 && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1740,7 +1762,7 @@ fn convert(
     {
         set.insert(s.clone());
     }
-    m.sender = sender.clone();
+    m.sender = sender;
     if has_from && (raw.actor.is_some() || raw.actor_id.is_some()) {
         if let Some(a) = raw.actor.take() {
             ext.insert(
@@ -1809,7 +1831,10 @@ fn convert(
     // Service messages and the rest.
     match kind.as_deref() {
         Some("message") => {}
-        Some("service") => service(ctx, &mut raw, &mut m, chat, sender)?,
+        Some("service") => {
+            let sender = m.sender.clone();
+            service(ctx, &mut raw, &mut m, chat, sender)?
+        }
         Some("unsupported") => {
             m.event = Some(Box::new(Event {
                 kind: EventKind::Other,
