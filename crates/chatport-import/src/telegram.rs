@@ -1,11 +1,13 @@
 //! Telegram Desktop's JSON export (`result.json`): one chat's history, or the whole account's
 //! data with `chats.list` and `left_chats.list`.
 //!
-//! The file is streamed: serde visitors walk the top-level object, the chat lists and each
-//! `messages` array, and every message is parsed by a hand-written visitor into a typed
-//! [`Raw`] (frequent keys into fields, rare ones into a short list of JSON values) and handed
-//! to the sink before the next one is read. Memory is bounded by the number of ids, not by the
-//! size of the file.
+//! The file is streamed: it is read in chunks of a megabyte ([`stream::JsonStream`]), whose
+//! walker goes through the top-level object, the chat lists and each `messages` array. Every
+//! message is parsed by serde_json straight from the read buffer with a hand-written visitor
+//! into a typed [`Raw`] (frequent keys into fields whose strings borrow the buffer, rare ones
+//! into a short list of JSON values) and handed to the sink before the next one is read. The
+//! buffer grows only while one message does not fit in it: memory is bounded by the largest
+//! message and the number of ids, not by the size of the file.
 //!
 //! Source format (tdesktop `export_output_json.cpp`), in short:
 //! - single chat: `{name, type, id, messages: [...]}`; full export: `{about,
