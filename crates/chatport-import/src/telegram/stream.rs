@@ -1,0 +1,571 @@
+//! A streaming JSON reader for big exports. The file is read in large chunks into one buffer;
+//! the outer structure (objects, arrays, keys) is walked here, and each value the importer
+//! wants whole (one message, a chat's metadata) is parsed by serde_json straight from the
+//! buffer, which is much faster than parsing from a reader. A value cut by the end of the
+//! buffer is parsed again once more bytes are in; the buffer grows only while one value does
+//! not fit in it, so memory is bounded by the largest such value, not by the file.
+//!
+//! While reading, what tdesktop writes but JSON forbids is repaired: `\xHH` escapes become
+//! `\u00HH`, and a UTF-8 byte order mark at the start is dropped. Errors name the file's line
+//! and column (counted in the repaired text, as before: a repaired escape moves the columns
+//! after it on its line by two).
+
+use crate::ImportError;
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use std::io::{self, Read};
+
+/// How deep [`JsonStream::skip`] descends before refusing the file (serde_json's own limit).
+const MAX_DEPTH: usize = 128;
+
+/// A type of value parsed from the buffer that may borrow its text (`Value<'a>` borrows
+/// for `'a`), for [`JsonStream::parse`].
+pub(super) trait Borrowing {
+    /// The value parsed from text that lives for `'a`.
+    type Value<'a>: Deserialize<'a>;
+}
+
+/// Values that borrow nothing.
+struct Owned<T>(std::marker::PhantomData<T>);
+
+impl<T: DeserializeOwned> Borrowing for Owned<T> {
+    type Value<'a> = T;
+}
+
+/// A JSON text read in chunks, walked from its start to its end.
+pub(super) struct JsonStream<'r> {
+    reader: &'r mut dyn Read,
+    /// The file as shown to the user, for error locations.
+    shown: String,
+    /// The bytes read and not yet discarded; `buf[end..]` is room for the next read.
+    buf: Vec<u8>,
+    /// The next byte to look at.
+    pos: usize,
+    /// The end of the bytes read.
+    end: usize,
+    /// True once the reader is exhausted.
+    eof: bool,
+    /// The bytes before this have had their escapes looked at (a backslash ending the bytes
+    /// read waits here for the byte after it).
+    scanned: usize,
+    /// How many `\xHH` escapes were rewritten.
+    repaired: u64,
+    /// True until the first bytes are read (to drop a byte order mark).
+    at_start: bool,
+    /// The line (1-based) of `buf[0]`, and how many bytes come before it on that line.
+    line: u64,
+    column: u64,
+    /// How deep [`JsonStream::skip`] is.
+    depth: usize,
+}
+
+impl<'r> JsonStream<'r> {
+    /// A stream over `reader`, reading `chunk` bytes at a time (more while one value does not
+    /// fit); `shown` names the file in errors.
+    pub(super) fn new(reader: &'r mut dyn Read, shown: &str, chunk: usize) -> Self {
+        JsonStream {
+            reader,
+            shown: shown.to_owned(),
+            buf: vec![0; chunk.max(4)],
+            pos: 0,
+            end: 0,
+            eof: false,
+            scanned: 0,
+            repaired: 0,
+            at_start: true,
+            line: 1,
+            column: 0,
+            depth: 0,
+        }
+    }
+
+    /// How many `\xHH` escapes were rewritten so far.
+    pub(super) fn repaired(&self) -> u64 {
+        self.repaired
+    }
+
+    /// Reads more bytes, discarding those before `pos` and growing the buffer when it is full
+    /// of bytes still needed. False at the end of the file (nothing new was read).
+    fn fill(&mut self) -> Result<bool, ImportError> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.pos > 0 {
+            self.discard();
+        }
+        if self.end == self.buf.len() {
+            let grown = self.buf.len() * 2;
+            self.buf.resize(grown, 0);
+        }
+        let before = self.end;
+        while self.end < self.buf.len() {
+            match self.reader.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let at = self.location(self.end);
+                    return Err(ImportError::invalid(at, format!("cannot read: {e}")));
+                }
+            }
+        }
+        if self.at_start {
+            // The buffer holds at least four bytes: the first read shows a whole mark.
+            self.at_start = false;
+            if self.buf[..self.end].starts_with(b"\xEF\xBB\xBF") {
+                self.buf.copy_within(3..self.end, 0);
+                self.end -= 3;
+            }
+        }
+        self.repair();
+        Ok(self.end > before)
+    }
+
+    /// Rewrites the `\xHH` escapes among the bytes read since the last call. A backslash only
+    /// occurs in JSON inside a string, where it starts an escape: the byte after each one is
+    /// looked at, and skipped.
+    fn repair(&mut self) {
+        let mut fixes: Vec<usize> = Vec::new();
+        let mut i = self.scanned;
+        while let Some(off) = memchr::memchr(b'\\', &self.buf[i..self.end]) {
+            let at = i + off;
+            if at + 1 >= self.end {
+                if self.eof {
+                    // A backslash ending the file: the parser reports the cut string.
+                    i = self.end;
+                } else {
+                    i = at;
+                }
+                self.scanned = i;
+                return self.apply(&fixes);
+            }
+            if self.buf[at + 1] == b'x' {
+                fixes.push(at + 1);
+            }
+            i = at + 2;
+        }
+        self.scanned = self.end;
+        self.apply(&fixes);
+    }
+
+    /// Replaces the `x` at each of `fixes` (in order) by `u00`.
+    fn apply(&mut self, fixes: &[usize]) {
+        let Some(&first) = fixes.first() else {
+            return;
+        };
+        self.repaired += fixes.len() as u64;
+        let mut out = Vec::with_capacity(self.end - first + 2 * fixes.len());
+        let mut from = first;
+        for &x in fixes {
+            out.extend_from_slice(&self.buf[from..x]);
+            out.extend_from_slice(b"u00");
+            from = x + 1;
+        }
+        out.extend_from_slice(&self.buf[from..self.end]);
+        let new_end = first + out.len();
+        if new_end > self.buf.len() {
+            self.buf.resize(new_end, 0);
+        }
+        self.buf[first..new_end].copy_from_slice(&out);
+        self.scanned += new_end - self.end;
+        self.end = new_end;
+    }
+
+    /// Drops the bytes before `pos`, keeping count of their lines for error locations.
+    fn discard(&mut self) {
+        let gone = &self.buf[..self.pos];
+        match memchr::memrchr(b'\n', gone) {
+            None => self.column += self.pos as u64,
+            Some(last) => {
+                self.line += count_newlines(&gone[..=last]);
+                self.column = (self.pos - last - 1) as u64;
+            }
+        }
+        self.buf.copy_within(self.pos..self.end, 0);
+        self.end -= self.pos;
+        self.scanned -= self.pos;
+        self.pos = 0;
+    }
+
+    /// The line (1-based) of byte `i` of the buffer, and how many bytes come before it on
+    /// that line.
+    fn position(&self, i: usize) -> (u64, u64) {
+        let before = &self.buf[..i];
+        match memchr::memrchr(b'\n', before) {
+            None => (self.line, self.column + i as u64),
+            Some(last) => (
+                self.line + count_newlines(&before[..=last]),
+                (i - last - 1) as u64,
+            ),
+        }
+    }
+
+    /// `file:line:column` of byte `i` of the buffer.
+    fn location(&self, i: usize) -> String {
+        let (line, before) = self.position(i);
+        format!("{}:{line}:{}", self.shown, before + 1)
+    }
+
+    /// An error about the byte at `pos` (or the end of the file when there is none).
+    pub(super) fn unexpected(&self, expected: &str) -> ImportError {
+        if self.pos >= self.end {
+            return ImportError::invalid(
+                self.location(self.end),
+                format!("the file ends too early: expected {expected}"),
+            );
+        }
+        let b = self.buf[self.pos];
+        let found = if b.is_ascii_graphic() {
+            format!("`{}`", char::from(b))
+        } else {
+            format!("byte {b:#04x}")
+        };
+        ImportError::invalid(
+            self.location(self.pos),
+            format!("not a valid Telegram export: expected {expected}, found {found}"),
+        )
+    }
+
+    /// Skips whitespace and returns the next byte without taking it; `None` at the end.
+    pub(super) fn peek(&mut self) -> Result<Option<u8>, ImportError> {
+        loop {
+            while self.pos < self.end {
+                let b = self.buf[self.pos];
+                if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                    return Ok(Some(b));
+                }
+                self.pos += 1;
+            }
+            if !self.fill()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Takes `b` when it is the next byte after whitespace.
+    pub(super) fn eat(&mut self, b: u8) -> Result<bool, ImportError> {
+        if self.peek()? == Some(b) {
+            self.pos += 1;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Parses the next value with serde_json, from the buffer. A value the buffer's end cuts
+    /// is parsed again with more bytes.
+    pub(super) fn value<T: DeserializeOwned>(&mut self) -> Result<T, ImportError> {
+        self.parse::<Owned<T>, T>(|v| v)
+    }
+
+    /// Parses the next value with serde_json, from the buffer, as a value that may borrow
+    /// the buffer's text, and calls `f` with it. A value the buffer's end cuts is parsed again
+    /// with more bytes (`f` only sees whole values).
+    pub(super) fn parse<B: Borrowing, R>(
+        &mut self,
+        f: impl for<'a> FnOnce(B::Value<'a>) -> R,
+    ) -> Result<R, ImportError> {
+        if self.peek()?.is_none() {
+            return Err(self.unexpected("a value"));
+        }
+        let mut f = Some(f);
+        loop {
+            {
+                let slice = &self.buf[self.pos..self.end];
+                let mut values =
+                    serde_json::Deserializer::from_slice(slice).into_iter::<B::Value<'_>>();
+                let got = values.next();
+                let used = values.byte_offset();
+                match got {
+                    // A value that ends with the bytes read may go on (a number): it is taken
+                    // only when a byte follows it, or at the end of the file.
+                    Some(Ok(v)) if used < slice.len() || self.eof => {
+                        let Some(f) = f.take() else {
+                            return Err(ImportError::Bug("a parsed value was used twice".into()));
+                        };
+                        let r = f(v);
+                        self.pos += used;
+                        return Ok(r);
+                    }
+                    Some(Err(e)) if self.eof || !cut_off(&e, slice) => {
+                        return Err(self.json_error(&e));
+                    }
+                    None if self.eof => return Err(self.unexpected("a value")),
+                    _ => {}
+                }
+            }
+            self.fill()?;
+        }
+    }
+
+    /// An error of serde_json parsing from `pos`, at its place in the file.
+    fn json_error(&self, e: &serde_json::Error) -> ImportError {
+        let (line0, before0) = self.position(self.pos);
+        let (line, column) = match (e.line(), e.column()) {
+            (0, _) => (line0, before0 + 1),
+            (1, c) => (line0, before0 + c as u64),
+            (l, c) => (line0 + l as u64 - 1, c as u64),
+        };
+        let mut text = e.to_string();
+        if let Some(i) = text.rfind(" at line ") {
+            text.truncate(i);
+        }
+        let message = match e.classify() {
+            serde_json::error::Category::Eof => format!("the file ends too early: {text}"),
+            _ => format!("not a valid Telegram export: {text}"),
+        };
+        ImportError::invalid(format!("{}:{line}:{column}", self.shown), message)
+    }
+
+    /// Takes `{` when it comes next.
+    pub(super) fn begin_object(&mut self) -> Result<bool, ImportError> {
+        self.eat(b'{')
+    }
+
+    /// Takes `[` when it comes next.
+    pub(super) fn begin_array(&mut self) -> Result<bool, ImportError> {
+        self.eat(b'[')
+    }
+
+    /// In an object whose `{` was taken: the next key (its `:` taken too), or `None` once the
+    /// closing `}` is taken. `first` is true until the first key was read.
+    pub(super) fn next_key(&mut self, first: &mut bool) -> Result<Option<String>, ImportError> {
+        let mut b = self.peek()?;
+        if b == Some(b'}') {
+            self.pos += 1;
+            return Ok(None);
+        }
+        if !*first {
+            if b != Some(b',') {
+                return Err(self.unexpected("`,` or `}`"));
+            }
+            self.pos += 1;
+            b = self.peek()?;
+        }
+        *first = false;
+        if b != Some(b'"') {
+            return Err(self.unexpected("a key (a string)"));
+        }
+        let key: String = self.value()?;
+        if !self.eat(b':')? {
+            return Err(self.unexpected("`:`"));
+        }
+        Ok(Some(key))
+    }
+
+    /// In an array whose `[` was taken: true when an element follows (its separating comma
+    /// taken), false once the closing `]` is taken. `first` is true until the first element.
+    pub(super) fn next_element(&mut self, first: &mut bool) -> Result<bool, ImportError> {
+        let b = self.peek()?;
+        if b == Some(b']') {
+            self.pos += 1;
+            return Ok(false);
+        }
+        if !*first {
+            if b != Some(b',') {
+                return Err(self.unexpected("`,` or `]`"));
+            }
+            self.pos += 1;
+        }
+        *first = false;
+        Ok(true)
+    }
+
+    /// Reads past the next value without keeping it; objects and arrays are walked here, so
+    /// only their scalars need to fit in the buffer.
+    pub(super) fn skip(&mut self) -> Result<(), ImportError> {
+        let open = self.peek()?;
+        if matches!(open, Some(b'{' | b'[')) {
+            if self.depth >= MAX_DEPTH {
+                return Err(self.unexpected("no deeper nesting (recursion limit)"));
+            }
+            self.depth += 1;
+            self.pos += 1;
+            let mut first = true;
+            if open == Some(b'{') {
+                while self.next_key(&mut first)?.is_some() {
+                    self.skip()?;
+                }
+            } else {
+                while self.next_element(&mut first)? {
+                    self.skip()?;
+                }
+            }
+            self.depth -= 1;
+            return Ok(());
+        }
+        self.value::<IgnoredAny>().map(|_| ())
+    }
+
+    /// Checks that nothing but whitespace follows.
+    pub(super) fn finish(&mut self) -> Result<(), ImportError> {
+        match self.peek()? {
+            None => Ok(()),
+            Some(_) => Err(self.unexpected("the end of the file (trailing characters)")),
+        }
+    }
+}
+
+/// True when a parse error may only come from the buffer ending inside the value: the end of
+/// the input, or an error at its last bytes.
+fn cut_off(e: &serde_json::Error, slice: &[u8]) -> bool {
+    if e.classify() == serde_json::error::Category::Eof {
+        return true;
+    }
+    // The byte offset of the error, from its line and column.
+    let line_start = match e.line() {
+        0 | 1 => 0,
+        l => match memchr::memchr_iter(b'\n', slice).nth(l - 2) {
+            Some(nl) => nl + 1,
+            None => return true,
+        },
+    };
+    line_start + e.column() + 8 >= slice.len()
+}
+
+fn count_newlines(bytes: &[u8]) -> u64 {
+    // memchr counts with vector instructions (a plain filter-and-count does not vectorise).
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    /// Rebuilds a document with the stream: objects and arrays walked here down to `depth`,
+    /// the values below parsed whole.
+    fn walk(s: &mut JsonStream<'_>, depth: usize) -> Result<Value, ImportError> {
+        if depth > 0 && s.begin_object()? {
+            let mut o = serde_json::Map::new();
+            let mut first = true;
+            while let Some(k) = s.next_key(&mut first)? {
+                o.insert(k, walk(s, depth - 1)?);
+            }
+            return Ok(Value::Object(o));
+        }
+        if depth > 0 && s.begin_array()? {
+            let mut a = Vec::new();
+            let mut first = true;
+            while s.next_element(&mut first)? {
+                a.push(walk(s, depth - 1)?);
+            }
+            return Ok(Value::Array(a));
+        }
+        s.value()
+    }
+
+    fn read(doc: &[u8], chunk: usize, depth: usize) -> Result<(Value, u64), ImportError> {
+        let mut r = doc;
+        let mut s = JsonStream::new(&mut r, "f.json", chunk);
+        let v = walk(&mut s, depth)?;
+        s.finish()?;
+        Ok((v, s.repaired()))
+    }
+
+    const DOC: &str = "\u{feff}{\"name\": \"a [b] {c} \\\"d\\\" \\\\\", \"n\": [1, -2.5e3, 12345678901234, true, null],\n \
+        \"messages\": [\n  {\"id\": 1, \"text\": \"\\ud83d\\ude00 ☃ \\u00e9 \\\\x41 \\x41\", \"e\": []},\n  \
+        {\"id\": 2, \"text\": [\"x\", {\"type\": \"bold\", \"text\": \"}]\\\"\"}], \"d\": {}},\n  \
+        \"not an object\", 42, [], {\"k\": \"\\\\\"}\n ],\n \"end\": 7 }\n";
+
+    #[test]
+    fn values_cut_at_every_place_read_the_same() {
+        let repaired = DOC
+            .trim_start_matches('\u{feff}')
+            .replace(r" \x41", r" \u0041");
+        let expected: Value = serde_json::from_str(&repaired).unwrap();
+        for depth in [0, 1, 2, 3, 9] {
+            for chunk in (1..40).chain([64, 100, 1000]) {
+                let (v, n) = read(DOC.as_bytes(), chunk, depth)
+                    .unwrap_or_else(|e| panic!("chunk {chunk}, depth {depth}: {e}"));
+                assert_eq!(v, expected, "chunk {chunk}, depth {depth}");
+                assert_eq!(n, 1, "one \\x escape repaired (not the escaped backslash)");
+            }
+        }
+    }
+
+    #[test]
+    fn x_escapes_are_repaired_across_chunk_ends() {
+        let doc = br#"{"a":"\x0c\\x\"x\x41","b":"\\\x42"}"#;
+        for chunk in 1..doc.len() + 2 {
+            let (v, n) = read(doc, chunk, 1).unwrap();
+            assert_eq!(
+                v,
+                serde_json::json!({"a": "\u{c}\\x\"xA", "b": "\\B"}),
+                "{chunk}"
+            );
+            assert_eq!(n, 3, "{chunk}");
+        }
+    }
+
+    #[test]
+    fn skipping_reads_past_anything() {
+        let doc = br#"{"skip": {"a": [1, "]", {"b": "}\""}], "c": null}, "keep": 5}"#;
+        for chunk in 1..doc.len() + 2 {
+            let mut r = &doc[..];
+            let mut s = JsonStream::new(&mut r, "f.json", chunk);
+            assert!(s.begin_object().unwrap());
+            let mut first = true;
+            assert_eq!(s.next_key(&mut first).unwrap().as_deref(), Some("skip"));
+            s.skip().unwrap();
+            assert_eq!(s.next_key(&mut first).unwrap().as_deref(), Some("keep"));
+            assert_eq!(s.value::<u64>().unwrap(), 5);
+            assert_eq!(s.next_key(&mut first).unwrap(), None);
+            s.finish().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_file_cut_anywhere_is_an_error_naming_its_place() {
+        let doc = DOC.as_bytes();
+        // From after the byte order mark to before the closing brace.
+        for cut in 3..doc.len() - 2 {
+            let piece = &doc[..cut];
+            for chunk in [4, 7, 64] {
+                let e = match read(piece, chunk, 3) {
+                    Ok(v) => panic!("cut at {cut} read as {v:?}"),
+                    Err(e) => e.to_string(),
+                };
+                assert!(e.starts_with("f.json:"), "cut at {cut}: {e}");
+                assert!(e.contains("ends too early"), "cut at {cut}: {e}");
+            }
+        }
+    }
+
+    /// serde_json's line and column for an error in the whole text.
+    fn serde_place(doc: &str) -> String {
+        let e = serde_json::from_str::<Value>(doc).unwrap_err();
+        format!("f.json:{}:{}", e.line(), e.column())
+    }
+
+    #[test]
+    fn errors_are_placed_in_the_file_as_serde_json_places_them() {
+        let docs = [
+            "{\"messages\": [\n  {\"id\": 1},\n  {\"id\": 2 \"x\": 3}\n]}",
+            "{\"messages\": [\n  {\"id\": 1},\n  {\"id\": tru}\n]}",
+            "{\"a\": [1,\n 2,\n ]}",
+            "{\"a\": \"\n\"}",
+            "{\"a\": 1}\n  x",
+        ];
+        for doc in docs {
+            let want = serde_place(doc);
+            for chunk in (4..30).chain([1000]) {
+                let e = read(doc.as_bytes(), chunk, 2).unwrap_err().to_string();
+                let at = e.split(": ").next().unwrap();
+                // Errors found by the walker point at the byte, serde_json's just past it.
+                assert_eq!(at, want, "chunk {chunk}: {doc:?}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_value_bigger_than_the_buffer_grows_it() {
+        let big = "é".repeat(5000);
+        let doc = format!("[{{\"t\": \"{big}\"}}, 1]");
+        let (v, _) = read(doc.as_bytes(), 16, 1).unwrap();
+        assert_eq!(v[0]["t"], big.as_str());
+        assert_eq!(v[1], 1);
+    }
+}
