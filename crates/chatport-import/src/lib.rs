@@ -29,6 +29,7 @@ mod matrix;
 mod messenger;
 mod occurrence;
 mod report;
+mod seen;
 mod signal;
 mod sink;
 mod slack;

@@ -23,6 +23,7 @@
 //!   duplicate keys (the last one wins, with a warning).
 
 use crate::input::json_keys;
+use crate::seen::SeenIds;
 use crate::{ImportError, ImportOptions, Input, Sink, times};
 use chatport_model::ids::derive_id;
 use chatport_model::{
@@ -743,10 +744,9 @@ struct ChatState {
     /// The chat part of message ids.
     key: String,
     ordinal: u64,
-    /// The highest integer message id met so far.
-    max_id: Option<i64>,
-    /// True once a message id came as a string.
-    string_ids: bool,
+    /// The record ids of the chat's messages written so far: replies and pins name only
+    /// messages of their own chat, and messages are written vouched (the writer keeps no ids).
+    seen: SeenIds,
     /// For a personal chat: who wrote in it (to tell the exporting account from the peer).
     senders: Option<BTreeSet<String>>,
 }
@@ -762,9 +762,24 @@ impl ChatState {
             conv: None,
             key: String::new(),
             ordinal: 0,
-            max_id: None,
-            string_ids: false,
+            seen: SeenIds::default(),
             senders: None,
+        }
+    }
+
+    /// True when a message of this chat was written under the record id `id`.
+    fn has_message(&self, id: &str) -> bool {
+        match seen_number(&self.key, id) {
+            Some(n) => self.seen.contains_number(n),
+            None => self.seen.contains_text(id),
+        }
+    }
+
+    /// Notes that a message of this chat is written under `id`; false when one already was.
+    fn add_message(&mut self, id: &str) -> bool {
+        match seen_number(&self.key, id) {
+            Some(n) => self.seen.insert_number(n),
+            None => self.seen.insert_text(id),
         }
     }
 
@@ -1667,21 +1682,7 @@ fn convert(
         None => format!("tg-m-{}-n{ordinal}", chat.key),
     };
     let location = || format!("{}#{pointer}", ctx.shown);
-    // Telegram's ids grow along a chat: an id above every earlier one cannot repeat one, and
-    // only the others are looked up.
-    // A string id ("5") names the same record as the number 5: once a chat has had one, every
-    // id is looked up.
-    if matches!(raw.id, Some(Id::Str(_))) {
-        chat.string_ids = true;
-    }
-    let fresh = match raw.id {
-        Some(Id::Int(i)) if !chat.string_ids && chat.max_id.is_none_or(|max| i > max) => {
-            chat.max_id = Some(i);
-            true
-        }
-        _ => false,
-    };
-    if !fresh && ctx.sink.is_defined(&id) {
+    if chat.has_message(&id) {
         ctx.sink.warn(
             "duplicate-message-id",
             "two messages of a chat share an id; the later one's record id has its position appended",
@@ -1789,7 +1790,7 @@ fn convert(
         let target = message_id(&chat.key, &r);
         let same_chat = peer.is_none();
         m.reply_to = Some(Box::new(Reply {
-            message: (same_chat && ctx.sink.is_defined(&target)).then_some(target),
+            message: (same_chat && chat.has_message(&target)).then_some(target),
             platform_id: Some(r.text()),
             quote: None,
             sender_name: None,
@@ -1835,7 +1836,7 @@ fn convert(
         Some("message") => {}
         Some("service") => {
             let sender = m.sender.clone();
-            service(ctx, &mut raw, &mut m, chat, sender)?
+            service(&mut raw, &mut m, chat, sender)?
         }
         Some("unsupported") => {
             m.event = Some(Box::new(Event {
@@ -1864,7 +1865,27 @@ fn convert(
         m.extensions.insert(NS.into(), Value::Object(ext));
     }
     m.origin = ctx.sink.origin_pointer(&ctx.file, pointer);
-    ctx.sink.message(&m)
+    if !chat.add_message(&m.id) {
+        return Err(ImportError::Bug(format!(
+            "message id {:?} is used twice",
+            m.id
+        )));
+    }
+    ctx.sink.message_vouched(&m)
+}
+
+/// The number a message record id of the chat `key` ends in (`tg-m-KEY-123`), when it is one
+/// written the one way a number is (no sign, no leading zero); `None` for any other id.
+fn seen_number(key: &str, id: &str) -> Option<u64> {
+    let digits = id
+        .strip_prefix("tg-m-")?
+        .strip_prefix(key)?
+        .strip_prefix('-')?;
+    let canonical = !digits.is_empty()
+        && digits.len() <= 19
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    canonical.then(|| digits.parse().ok()).flatten()
 }
 
 /// Builds the plain text and its spans from the parts; offsets count code points.
@@ -2350,7 +2371,6 @@ fn reactions_of(
 
 /// A service message: an event, or a call for `phone_call`.
 fn service(
-    ctx: &mut Ctx<'_>,
     raw: &mut Raw,
     m: &mut Message,
     chat: &ChatState,
@@ -2426,7 +2446,7 @@ fn service(
             ev.kind = EventKind::Pinned;
             if let Some(target) = raw.take("message_id").as_ref().and_then(Id::from_value) {
                 let id = message_id(&chat.key, &target);
-                if ctx.sink.is_defined(&id) {
+                if chat.has_message(&id) {
                     ev.message = Some(id);
                 }
                 let v = match target {
@@ -2514,6 +2534,30 @@ fn service(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_plainly_written_numbers_of_the_chat_are_kept_as_numbers() {
+        assert_eq!(seen_number("42", "tg-m-42-5"), Some(5));
+        assert_eq!(seen_number("42", "tg-m-42-0"), Some(0));
+        assert_eq!(
+            seen_number("42", "tg-m-42-05"),
+            None,
+            "05 is another record than 5"
+        );
+        assert_eq!(seen_number("42", "tg-m-42--5"), None);
+        assert_eq!(seen_number("42", "tg-m-42-5-n7"), None);
+        assert_eq!(seen_number("42", "tg-m-4-5"), None);
+        assert_eq!(seen_number("4", "tg-m-42-5"), None);
+        assert_eq!(seen_number("42", "tg-m-42-99999999999999999999"), None);
+        let mut chat = ChatState::new(0, String::new(), false);
+        chat.key = "42".into();
+        assert!(chat.add_message("tg-m-42-5"));
+        assert!(chat.add_message("tg-m-42-05"));
+        assert!(chat.add_message("tg-m-42-5-n7"));
+        assert!(!chat.add_message("tg-m-42-5"));
+        assert!(!chat.add_message("tg-m-42-05"));
+        assert!(chat.has_message("tg-m-42-5-n7") && !chat.has_message("tg-m-42-6"));
+    }
 
     /// Every fixture imports the same with a read buffer of a few bytes (every message cut
     /// by a buffer's end somewhere) as with the normal one.
