@@ -284,13 +284,7 @@ fn run_phase(args: &[String]) -> Result<(), String> {
             let opts = chatport_validate::Options::default();
             let report = chatport_validate::validate_path(Path::new(file), opts)
                 .map_err(|e| e.to_string())?;
-            if !report.valid {
-                return Err(format!(
-                    "the generated archive is invalid: {:?}",
-                    report.diagnostics.first()
-                ));
-            }
-            report.records
+            valid_records(&report)?
         }
         // The same validation with the fast path for message lines turned off: what every line
         // the fast path hands back (an unusual shape, an escaped id, any diagnostic) costs.
@@ -303,13 +297,7 @@ fn run_phase(args: &[String]) -> Result<(), String> {
                 checker.without_fast_path(),
             )
             .map_err(|e| e.to_string())?;
-            if !report.valid {
-                return Err(format!(
-                    "the generated archive is invalid: {:?}",
-                    report.diagnostics.first()
-                ));
-            }
-            report.records
+            valid_records(&report)?
         }
         other => return Err(format!("unknown phase {other}")),
     };
@@ -321,6 +309,18 @@ fn run_phase(args: &[String]) -> Result<(), String> {
         cpu_seconds()
     );
     Ok(())
+}
+
+/// The records of a validation report, or an error when the generated archive was invalid.
+fn valid_records(report: &chatport_validate::Report) -> Result<u64, String> {
+    if report.valid {
+        Ok(report.records)
+    } else {
+        Err(format!(
+            "the generated archive is invalid: {:?}",
+            report.diagnostics.first()
+        ))
+    }
 }
 
 /// CPU time (user and system) this process has used so far, from `/proc/self/stat` (in clock

@@ -19,14 +19,13 @@ pub(crate) struct Occurrences {
 }
 
 impl Occurrences {
-    /// Writes `m` under the id `id_for(occurrence)` with the first occurrence index not taken,
-    /// where `at` is the message's time text and `parts` the other parts its id is made of.
-    /// Writes `m` under the id `id_for(occurrence)`, counting occurrences without asking the
-    /// writer whether an id is taken, so that no message id is remembered. Exact when the
-    /// caller knows every time the import comes back to after other times (`revisited` is true
-    /// for a message at such a time): counts for those times are kept for the whole import,
-    /// the others only for the run of messages at the current time, which then holds every
-    /// earlier message at that time.
+    /// Writes `m` under the id `id_into` gives for its occurrence index, where `at` is the
+    /// message's time text and `parts` the other parts its id is made of, counting occurrences
+    /// without asking the writer whether an id is taken, so that no message id is remembered.
+    /// Exact when the caller knows every time the import comes back to after other times
+    /// (`revisited` is true for a message at such a time): counts for those times are kept for
+    /// the whole import, the others only for the run of messages at the current time, which
+    /// then holds every earlier message at that time.
     pub(crate) fn write_vouched(
         &mut self,
         sink: &mut Sink,
@@ -36,12 +35,7 @@ impl Occurrences {
         revisited: bool,
         id_into: impl FnOnce(u32, &mut String),
     ) -> Result<(), ImportError> {
-        if self.at != at {
-            self.at.clear();
-            self.at.push_str(at);
-            self.window.clear();
-        }
-        let key = key(&mut self.scratch, at, parts);
+        let key = self.key_at(at, parts);
         let counts = if revisited {
             &mut self.repeated
         } else {
@@ -54,6 +48,20 @@ impl Occurrences {
         sink.message_vouched(m)
     }
 
+    /// The key of a message at time `at` with the other id parts `parts`; a new time starts a
+    /// new run (the counts of the last one are dropped).
+    fn key_at(&mut self, at: &str, parts: &[&str]) -> IdKey {
+        if self.at != at {
+            self.at.clear();
+            self.at.push_str(at);
+            self.window.clear();
+        }
+        key(&mut self.scratch, at, parts)
+    }
+
+    /// Writes `m` under the id `id_for(occurrence)` with the first occurrence index not taken,
+    /// where `at` and `parts` are as for [`Occurrences::write_vouched`], asking the writer which
+    /// ids are taken (it then remembers every message id).
     pub(crate) fn write(
         &mut self,
         sink: &mut Sink,
@@ -62,12 +70,7 @@ impl Occurrences {
         parts: &[&str],
         id_for: impl Fn(u32) -> String,
     ) -> Result<(), ImportError> {
-        if self.at != at {
-            self.at.clear();
-            self.at.push_str(at);
-            self.window.clear();
-        }
-        let key = key(&mut self.scratch, at, parts);
+        let key = self.key_at(at, parts);
         let from_window = self.window.get(&key).copied();
         let from_repeats = self.repeated.get(&key).copied();
         let start = from_window.max(from_repeats).unwrap_or(0);

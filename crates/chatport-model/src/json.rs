@@ -176,8 +176,14 @@ fn write_origin(buf: &mut Vec<u8>, o: &Origin) {
 }
 
 /// Writes `n` in decimal.
-fn write_u64(buf: &mut Vec<u8>, mut n: u64) {
+fn write_u64(buf: &mut Vec<u8>, n: u64) {
     let mut digits = [0u8; 20];
+    buf.extend_from_slice(decimal(n, &mut digits).as_bytes());
+}
+
+/// `n` in decimal, written into `digits` (the text is a part of it): for callers that format
+/// millions of numbers and want no allocation.
+pub fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &str {
     let mut i = digits.len();
     loop {
         i -= 1;
@@ -187,7 +193,7 @@ fn write_u64(buf: &mut Vec<u8>, mut n: u64) {
             break;
         }
     }
-    buf.extend_from_slice(&digits[i..]);
+    std::str::from_utf8(&digits[i..]).unwrap_or("0")
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;

@@ -846,29 +846,12 @@ impl State<'_> {
             &[id_author, body],
             revisited,
             |occurrence, id| {
-                let mut digits = [0u8; 10];
-                derive_id_into(
-                    id,
-                    "wa-m-",
-                    &[conv, at, id_author, body, decimal(occurrence, &mut digits)],
-                )
+                let mut digits = [0u8; 20];
+                let occurrence = chatport_model::json::decimal(occurrence.into(), &mut digits);
+                derive_id_into(id, "wa-m-", &[conv, at, id_author, body, occurrence])
             },
         )
     }
-}
-
-/// `n` in decimal, written into `digits`.
-fn decimal(mut n: u32, digits: &mut [u8; 10]) -> &str {
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&digits[i..]).unwrap_or("0")
 }
 
 /// The first `": "` in `s`.

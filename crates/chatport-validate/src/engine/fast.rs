@@ -1095,19 +1095,30 @@ mod tests {
                 {
                     accepted += 1;
                 }
-                let one = [line];
-                let (fast, full) = (report(&one, true), report(&one, false));
-                assert_eq!(
-                    fast,
-                    full,
-                    "the paths differ on {}",
-                    String::from_utf8_lossy(&one[0])
-                );
-                let [line] = one;
-                all.push(line);
+                all.push(same_alone(line));
             }
         }
-        // The mutations must reach both sides of the fast path's edge.
+        same_together(&all, accepted);
+    }
+
+    /// Checks that `line` alone gives the same report on both paths, and gives it back.
+    fn same_alone(line: Vec<u8>) -> Vec<u8> {
+        let one = [line];
+        let (fast, full) = (report(&one, true), report(&one, false));
+        assert_eq!(
+            fast,
+            full,
+            "the paths differ on {}",
+            String::from_utf8_lossy(&one[0])
+        );
+        let [line] = one;
+        line
+    }
+
+    /// Checks that the lines reached both sides of the fast path's edge (`accepted` of them
+    /// took it), and that all of them in one archive, where the ids, ordinals and references of
+    /// earlier lines matter to later ones, give the same report on both paths.
+    fn same_together(all: &[Vec<u8>], accepted: usize) {
         assert!(
             accepted > all.len() / 10,
             "only {accepted} of {} accepted",
@@ -1118,9 +1129,7 @@ mod tests {
             "{accepted} of {} accepted",
             all.len()
         );
-        // And all of them in one archive, where the ids, ordinals and references of earlier
-        // lines matter to later ones.
-        assert_eq!(report(&all, true), report(&all, false));
+        assert_eq!(report(all, true), report(all, false));
     }
 
     /// Builds message lines from the grammar of a message, field by field, with values drawn
@@ -1567,29 +1576,9 @@ mod tests {
             };
             let line = g.message(id, ordinal);
             accepted += usize::from(primed().fast_message(&line));
-            let one = [line.into_bytes()];
-            let (fast, full) = (report(&one, true), report(&one, false));
-            assert_eq!(
-                fast,
-                full,
-                "the paths differ on {}",
-                String::from_utf8_lossy(&one[0])
-            );
-            let [line] = one;
-            all.push(line);
+            all.push(same_alone(line.into_bytes()));
         }
-        assert!(
-            accepted > all.len() / 10,
-            "only {accepted} of {} accepted",
-            all.len()
-        );
-        assert!(
-            accepted < all.len() * 9 / 10,
-            "{accepted} of {} accepted",
-            all.len()
-        );
-        // All of them in one archive, where earlier lines define ids and ordinals.
-        assert_eq!(report(&all, true), report(&all, false));
+        same_together(&all, accepted);
     }
 
     #[test]
