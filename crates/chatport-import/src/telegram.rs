@@ -1055,7 +1055,7 @@ struct Raw<'a> {
     actor: Option<Option<Cow<'a, str>>>,
     actor_id: Option<Id<'a>>,
     action: Option<Cow<'a, str>>,
-    text: Option<Vec<Part<'a>>>,
+    text: Option<Text<'a>>,
     /// True when the parts came from `text_entities` (then `text` is skipped as a copy).
     text_from_entities: bool,
     reply_to_message_id: Option<Id<'a>>,
@@ -1198,8 +1198,8 @@ impl<'de> Visitor<'de> for RawVisitor {
                             m.duplicates.push(name.to_owned());
                         }
                         match map.next_value::<TextValue>()? {
-                            TextValue::Parts(p) => {
-                                m.text = Some(p);
+                            TextValue::Text(t) => {
+                                m.text = Some(t);
                                 m.text_from_entities = entities;
                             }
                             TextValue::Other(v) => m.rest.push((name.to_owned(), v)),
@@ -1441,9 +1441,16 @@ impl<'de> Visitor<'de> for LooseVisitor {
     }
 }
 
+/// A message's text as read: one string (most messages, kept without a list), or parts.
+#[derive(Debug)]
+enum Text<'a> {
+    Plain(Cow<'a, str>),
+    Parts(Vec<Part<'a>>),
+}
+
 /// `text` / `text_entities`: a string, or an array of strings and entity objects.
 enum TextValue<'a> {
-    Parts(Vec<Part<'a>>),
+    Text(Text<'a>),
     Other(Value),
 }
 
@@ -1461,13 +1468,13 @@ impl<'de> Visitor<'de> for TextVisitor {
         f.write_str("a text (string or array of parts)")
     }
     fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<TextValue<'de>, E> {
-        Ok(TextValue::Parts(plain(Cow::Borrowed(s))))
+        Ok(TextValue::Text(Text::Plain(Cow::Borrowed(s))))
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<TextValue<'de>, E> {
-        Ok(TextValue::Parts(plain(Cow::Owned(s.to_owned()))))
+        Ok(TextValue::Text(Text::Plain(Cow::Owned(s.to_owned()))))
     }
     fn visit_string<E: de::Error>(self, s: String) -> Result<TextValue<'de>, E> {
-        Ok(TextValue::Parts(plain(Cow::Owned(s))))
+        Ok(TextValue::Text(Text::Plain(Cow::Owned(s))))
     }
     fn visit_unit<E: de::Error>(self) -> Result<TextValue<'de>, E> {
         Ok(TextValue::Other(Value::Null))
@@ -1498,7 +1505,7 @@ impl<'de> Visitor<'de> for TextVisitor {
         }
         // An array holding something that is neither a string nor an entity is kept whole.
         match odd {
-            None => Ok(TextValue::Parts(parts)),
+            None => Ok(TextValue::Text(Text::Parts(parts))),
             Some(_) => Ok(TextValue::Other(Value::Array(
                 parts
                     .into_iter()
@@ -1507,18 +1514,6 @@ impl<'de> Visitor<'de> for TextVisitor {
                     .collect(),
             ))),
         }
-    }
-}
-
-fn plain(s: Cow<'_, str>) -> Vec<Part<'_>> {
-    if s.is_empty() {
-        Vec::new()
-    } else {
-        vec![Part {
-            kind: None,
-            text: s,
-            attrs: Vec::new(),
-        }]
     }
 }
 
@@ -1986,7 +1981,8 @@ fn fill(
 
     // Text.
     match raw.text.take() {
-        Some(parts) => text_and_spans(ctx, m, parts, &mut ext)?,
+        Some(Text::Plain(t)) => set_opt(&mut m.text, Some(t.as_ref()).filter(|t| !t.is_empty())),
+        Some(Text::Parts(parts)) => text_and_spans(ctx, m, parts, &mut ext)?,
         None => m.text = None,
     }
 
@@ -2107,7 +2103,7 @@ fn text_and_spans(
     if let [only] = parts.as_slice()
         && only.kind.is_none()
     {
-        // Most messages: one plain part, copied into the last message's string.
+        // One plain part, copied into the last message's string.
         set_opt(
             &mut m.text,
             Some(only.text.as_ref()).filter(|t| !t.is_empty()),
