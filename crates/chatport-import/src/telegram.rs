@@ -29,7 +29,7 @@ use chatport_model::ids::derive_id;
 use chatport_model::{
     Account, Attachment, AttachmentKind, Call, CallMedia, CallOutcome, Contact, Conversation,
     ConversationKind, Edit, Event, EventKind, Extensions, Forward, Location, Message, Poll,
-    PollOption, Precision, Reaction, Reactor, Reply, Span, SpanKind, Time,
+    PollOption, Precision, Reaction, Reactor, Reply, Span, SpanKind, Time, TimeKind,
 };
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -149,6 +149,8 @@ pub(crate) fn import(
         saw_root_content: false,
         self_known: false,
         personal: Vec::new(),
+        msg: blank_message(),
+        pointer: String::new(),
     };
     let repaired = input.read_entry(&file, |r| {
         let mut stream = JsonStream::new(r, &shown, chunk_size());
@@ -212,6 +214,10 @@ struct Ctx<'a> {
     self_known: bool,
     /// For each personal chat: the peer's account and everyone who wrote in it.
     personal: Vec<(String, BTreeSet<String>)>,
+    /// The last message's record, refilled for the next one (see [`convert`]).
+    msg: Message,
+    /// A spare buffer for the next message's JSON pointer.
+    pointer: String,
 }
 
 impl Ctx<'_> {
@@ -245,32 +251,45 @@ impl Ctx<'_> {
         id: Option<&Id<'_>>,
         name: Option<&Option<Cow<'_, str>>>,
     ) -> Result<Option<String>, ImportError> {
+        let mut out = None;
+        self.party_into(id, name, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Ctx::party`] written into `out`, whose string is reused: this runs for every message.
+    fn party_into(
+        &mut self,
+        id: Option<&Id<'_>>,
+        name: Option<&Option<Cow<'_, str>>>,
+        out: &mut Option<String>,
+    ) -> Result<(), ImportError> {
         let name_text = name.and_then(|n| n.as_deref());
         let deleted = matches!(name, Some(None));
         match id {
             Some(id) => {
-                let aid = account_key(id);
-                // The common case, a sender seen before under the same name, allocates only
-                // the id.
+                let aid = out.get_or_insert_with(String::new);
+                account_key_into(aid, id);
+                // The common case, a sender seen before under the same name, allocates
+                // nothing.
                 let seen = self
                     .names
-                    .get(&aid)
+                    .get(aid.as_str())
                     .is_some_and(|known| name_text.is_none() || known.as_deref() == name_text);
                 if !seen {
                     let pid = account_id(id).1;
-                    self.ensure_account(&aid, Some(&pid), name_text, deleted)?;
+                    self.ensure_account(aid, Some(&pid), name_text, deleted)?;
                 }
-                Ok(Some(aid))
             }
             None => match name_text {
                 Some(n) => {
                     let aid = derive_id("tg-u-n", &["name", n]);
                     self.ensure_account(&aid, None, Some(n), false)?;
-                    Ok(Some(aid))
+                    *out = Some(aid);
                 }
-                None => Ok(None),
+                None => *out = None,
             },
         }
+        Ok(())
     }
 }
 
@@ -325,25 +344,22 @@ impl Id<'_> {
 }
 
 /// The account id and platform id for a Telegram peer id: `user123` and `123` both become
-/// `tg-u-123`; other peers keep their prefix (`tg-u-channel123`).
-fn account_key(id: &Id) -> String {
+/// `tg-u-123`; other peers keep their prefix (`tg-u-channel123`). Written into `out` (cleared
+/// first), as [`account_id`] gives it.
+fn account_key_into(out: &mut String, id: &Id) {
     use std::fmt::Write;
+    out.clear();
+    out.push_str("tg-u-");
     match id {
         Id::Int(i) => {
-            let mut out = String::with_capacity(26);
-            let _ = write!(out, "tg-u-{i}");
-            out
+            let _ = write!(out, "{i}");
         }
-        // What account_id gives, in one allocation: this runs for every message.
         Id::Str(s) => {
             let bare = user_number(s);
             if is_id_safe(bare) {
-                let mut out = String::with_capacity(5 + bare.len());
-                out.push_str("tg-u-");
                 out.push_str(bare);
-                out
             } else {
-                account_id(id).0
+                out.push_str(&derive_id("h", &[bare]));
             }
         }
     }
@@ -369,8 +385,15 @@ fn account_id(id: &Id) -> (String, String) {
 
 /// The record id of message `id` of the chat whose id part is `chat`.
 fn message_id(chat: &str, id: &Id) -> String {
-    use std::fmt::Write;
     let mut out = String::with_capacity(chat.len() + 26);
+    message_id_into(&mut out, chat, id);
+    out
+}
+
+/// [`message_id`] written into `out` (cleared first), whose buffer is reused.
+fn message_id_into(out: &mut String, chat: &str, id: &Id) {
+    use std::fmt::Write;
+    out.clear();
     out.push_str("tg-m-");
     out.push_str(chat);
     out.push('-');
@@ -378,13 +401,27 @@ fn message_id(chat: &str, id: &Id) -> String {
         Id::Int(i) => {
             let _ = write!(out, "{i}");
         }
-        Id::Str(s) => out.push_str(&id_safe(s)),
+        Id::Str(s) if is_id_safe(s) => out.push_str(s),
+        Id::Str(s) => out.push_str(&derive_id("h", &[s])),
     }
     // Ids are at most 256 bytes: two long string parts are hashed together instead.
     if out.len() > 256 {
-        return derive_id("tg-m-", &[chat, &id.text()]);
+        let hashed = derive_id("tg-m-", &[chat, &id.text()]);
+        out.clear();
+        out.push_str(&hashed);
     }
-    out
+}
+
+/// The id as exported, as text (numbers in decimal), written into `out` (cleared first).
+fn id_text_into(out: &mut String, id: &Id) {
+    use std::fmt::Write;
+    out.clear();
+    match id {
+        Id::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Id::Str(s) => out.push_str(s),
+    }
 }
 
 fn is_number(s: &str) -> bool {
@@ -972,7 +1009,8 @@ fn element(
     ctx.sink.source_message();
     let pointer = {
         use std::fmt::Write;
-        let mut p = String::with_capacity(chat.pointer.len() + 24);
+        let mut p = std::mem::take(&mut ctx.pointer);
+        p.clear();
         p.push_str(&chat.pointer);
         p.push_str("/messages/");
         let _ = write!(p, "{index}");
@@ -1017,7 +1055,7 @@ struct Raw<'a> {
     actor: Option<Option<Cow<'a, str>>>,
     actor_id: Option<Id<'a>>,
     action: Option<Cow<'a, str>>,
-    text: Option<Vec<Part<'a>>>,
+    text: Option<Text<'a>>,
     /// True when the parts came from `text_entities` (then `text` is skipped as a copy).
     text_from_entities: bool,
     reply_to_message_id: Option<Id<'a>>,
@@ -1160,8 +1198,8 @@ impl<'de> Visitor<'de> for RawVisitor {
                             m.duplicates.push(name.to_owned());
                         }
                         match map.next_value::<TextValue>()? {
-                            TextValue::Parts(p) => {
-                                m.text = Some(p);
+                            TextValue::Text(t) => {
+                                m.text = Some(t);
                                 m.text_from_entities = entities;
                             }
                             TextValue::Other(v) => m.rest.push((name.to_owned(), v)),
@@ -1403,9 +1441,16 @@ impl<'de> Visitor<'de> for LooseVisitor {
     }
 }
 
+/// A message's text as read: one string (most messages, kept without a list), or parts.
+#[derive(Debug)]
+enum Text<'a> {
+    Plain(Cow<'a, str>),
+    Parts(Vec<Part<'a>>),
+}
+
 /// `text` / `text_entities`: a string, or an array of strings and entity objects.
 enum TextValue<'a> {
-    Parts(Vec<Part<'a>>),
+    Text(Text<'a>),
     Other(Value),
 }
 
@@ -1423,13 +1468,13 @@ impl<'de> Visitor<'de> for TextVisitor {
         f.write_str("a text (string or array of parts)")
     }
     fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<TextValue<'de>, E> {
-        Ok(TextValue::Parts(plain(Cow::Borrowed(s))))
+        Ok(TextValue::Text(Text::Plain(Cow::Borrowed(s))))
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<TextValue<'de>, E> {
-        Ok(TextValue::Parts(plain(Cow::Owned(s.to_owned()))))
+        Ok(TextValue::Text(Text::Plain(Cow::Owned(s.to_owned()))))
     }
     fn visit_string<E: de::Error>(self, s: String) -> Result<TextValue<'de>, E> {
-        Ok(TextValue::Parts(plain(Cow::Owned(s))))
+        Ok(TextValue::Text(Text::Plain(Cow::Owned(s))))
     }
     fn visit_unit<E: de::Error>(self) -> Result<TextValue<'de>, E> {
         Ok(TextValue::Other(Value::Null))
@@ -1460,7 +1505,7 @@ impl<'de> Visitor<'de> for TextVisitor {
         }
         // An array holding something that is neither a string nor an entity is kept whole.
         match odd {
-            None => Ok(TextValue::Parts(parts)),
+            None => Ok(TextValue::Text(Text::Parts(parts))),
             Some(_) => Ok(TextValue::Other(Value::Array(
                 parts
                     .into_iter()
@@ -1469,18 +1514,6 @@ impl<'de> Visitor<'de> for TextVisitor {
                     .collect(),
             ))),
         }
-    }
-}
-
-fn plain(s: Cow<'_, str>) -> Vec<Part<'_>> {
-    if s.is_empty() {
-        Vec::new()
-    } else {
-        vec![Part {
-            kind: None,
-            text: s,
-            attrs: Vec::new(),
-        }]
     }
 }
 
@@ -1587,20 +1620,40 @@ fn is_placeholder(path: &str) -> bool {
 }
 
 fn parse_unix(s: &str) -> Option<Time> {
-    let secs = s.trim().parse::<i64>().ok()?;
+    let secs = unix_seconds(s)?;
     match utc_text(secs) {
         Some(at) => Some(Time::instant(at).with_precision(Precision::Second)),
         None => times::unix_seconds(secs),
     }
 }
 
+/// The Unix seconds in `date_unixtime`'s text: plain digits are read at once, anything else as
+/// `i64`'s parser reads it after trimming.
+fn unix_seconds(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if !b.is_empty() && b.len() <= 18 && b.iter().all(u8::is_ascii_digit) {
+        return Some(b.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')));
+    }
+    s.trim().parse::<i64>().ok()
+}
+
+/// The seconds [`utc_text`] writes: up to late 9999, inside the range jiff (and so the
+/// validator) accepts.
+const UTC_SECONDS: std::ops::RangeInclusive<i64> = 0..=253_402_000_000;
+
 /// `YYYY-MM-DDTHH:MM:SSZ` for Unix seconds from 1970 to 9999, without a calendar library: this
 /// runs once or twice per message (days to civil date after H. Hinnant's `civil_from_days`).
 fn utc_text(secs: i64) -> Option<String> {
-    // Up to late 9999, inside the range jiff (and so the validator) accepts.
-    if !(0..=253_402_000_000).contains(&secs) {
+    if !UTC_SECONDS.contains(&secs) {
         return None;
     }
+    let mut out = String::with_capacity(20);
+    write_utc(&mut out, secs);
+    Some(out)
+}
+
+/// [`utc_text`] appended to `out`, for seconds in [`UTC_SECONDS`].
+fn write_utc(out: &mut String, secs: i64) {
     let days = secs / 86_400;
     let rem = secs % 86_400;
     let z = days + 719_468;
@@ -1612,25 +1665,15 @@ fn utc_text(secs: i64) -> Option<String> {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    fn two(out: &mut String, n: i64) {
-        out.push(char::from(b'0' + (n / 10) as u8));
-        out.push(char::from(b'0' + (n % 10) as u8));
-    }
-    let mut out = String::with_capacity(20);
-    two(&mut out, year / 100);
-    two(&mut out, year % 100);
-    out.push('-');
-    two(&mut out, month);
-    out.push('-');
-    two(&mut out, day);
-    out.push('T');
-    two(&mut out, rem / 3600);
-    out.push(':');
-    two(&mut out, rem / 60 % 60);
-    out.push(':');
-    two(&mut out, rem % 60);
-    out.push('Z');
-    Some(out)
+    let two = |n: i64| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+    let (c, y, mo, d) = (two(year / 100), two(year % 100), two(month), two(day));
+    let (h, mi, se) = (two(rem / 3600), two(rem / 60 % 60), two(rem % 60));
+    let text = [
+        c[0], c[1], y[0], y[1], b'-', mo[0], mo[1], b'-', d[0], d[1], b'T', h[0], h[1], b':',
+        mi[0], mi[1], b':', se[0], se[1], b'Z',
+    ];
+    // Only ASCII digits and separators.
+    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
 fn parse_local(s: &str, zone: Option<&times::Zone>) -> Option<Time> {
@@ -1660,13 +1703,149 @@ fn message_time(
     Some(t)
 }
 
+/// [`message_time`] written into `slot`, whose strings are reused when the time is a
+/// `date_unixtime` in [`UTC_SECONDS`] (as nearly all are).
+fn message_time_into(
+    slot: &mut Option<Time>,
+    date: &mut Option<Cow<'_, str>>,
+    unix: &mut Option<Cow<'_, str>>,
+    zone: Option<&times::Zone>,
+) {
+    let Some(secs) = unix
+        .as_deref()
+        .and_then(unix_seconds)
+        .filter(|s| UTC_SECONDS.contains(s))
+    else {
+        *slot = message_time(date, unix, zone);
+        return;
+    };
+    let t = slot.get_or_insert_with(|| Time::instant(String::new()));
+    t.kind = TimeKind::Instant;
+    t.at.clear();
+    write_utc(&mut t.at, secs);
+    t.local = None;
+    t.zone = None;
+    t.precision = Some(Precision::Second);
+    set_opt(&mut t.original, date.as_deref());
+    *date = None;
+    *unix = None;
+}
+
+/// Turns one parsed message into a record and hands it to the sink. The record is the one kept
+/// in [`Ctx::msg`], refilled: its strings keep their buffers from message to message.
 fn convert(
     ctx: &mut Ctx<'_>,
     chat: &mut ChatState,
-    mut raw: Box<Raw<'_>>,
+    raw: Box<Raw<'_>>,
     pointer: String,
 ) -> Result<(), ImportError> {
-    let conv = chat.conv.clone().unwrap_or_default();
+    let mut m = std::mem::replace(&mut ctx.msg, blank_message());
+    let result = fill(ctx, chat, raw, &pointer, &mut m).and_then(|()| {
+        // The origin differs from the last message's only in its pointer: the buffers are
+        // swapped, and the last pointer's becomes the next message's.
+        match m.origin.as_deref_mut() {
+            Some(o) if o.pointer.is_some() => {
+                let mut pointer = pointer;
+                if let Some(p) = o.pointer.as_mut() {
+                    std::mem::swap(p, &mut pointer);
+                }
+                ctx.pointer = pointer;
+            }
+            _ => m.origin = ctx.sink.origin_pointer(&ctx.file, pointer),
+        }
+        if !chat.add_message(&m.id) {
+            return Err(ImportError::Bug(format!(
+                "message id {:?} is used twice",
+                m.id
+            )));
+        }
+        ctx.sink.message_vouched(&m)
+    });
+    ctx.msg = m;
+    result
+}
+
+/// A message with nothing in it (and no allocation), to stand in for [`Ctx::msg`] while it is
+/// being filled.
+fn blank_message() -> Message {
+    Message::new(String::new(), String::new(), 0)
+}
+
+/// `field` set to `value`, reusing its string.
+fn set(field: &mut Option<String>, value: &str) {
+    match field {
+        Some(s) => {
+            s.clear();
+            s.push_str(value);
+        }
+        None => *field = Some(value.to_owned()),
+    }
+}
+
+/// `field` set to `value` or to `None`, reusing its string.
+fn set_opt(field: &mut Option<String>, value: Option<&str>) {
+    match value {
+        Some(v) => set(field, v),
+        None => *field = None,
+    }
+}
+
+/// Fills `m`, the last message's record, with the message `raw` (all but its origin). Every
+/// field is set or emptied: nothing of the last message stays.
+fn fill(
+    ctx: &mut Ctx<'_>,
+    chat: &mut ChatState,
+    mut raw: Box<Raw<'_>>,
+    pointer: &str,
+    m: &mut Message,
+) -> Result<(), ImportError> {
+    // Listed in full so that a field added to the model is not forgotten here: the parts
+    // below set what they find, so everything starts out empty (strings and boxes that are
+    // refilled below are kept for their buffers).
+    let Message {
+        id: _,
+        conversation: _,
+        ordinal: _,
+        platform_id: _,
+        time: _,
+        sender: _,
+        sender_name: _,
+        text: _,
+        spans,
+        reply_to,
+        thread,
+        forwarded,
+        edited,
+        deleted,
+        reactions,
+        attachments,
+        embeds,
+        location,
+        contact,
+        poll,
+        call,
+        event,
+        pinned,
+        origin: _,
+        extensions,
+    } = m;
+    spans.clear();
+    let spare_reply = reply_to.take();
+    *thread = None;
+    *forwarded = None;
+    let spare_edit = edited.take();
+    *deleted = None;
+    reactions.clear();
+    attachments.clear();
+    embeds.clear();
+    *location = None;
+    *contact = None;
+    *poll = None;
+    *call = None;
+    *event = None;
+    *pinned = None;
+    extensions.clear();
+
     let kind = raw.kind.take();
     let known_kind = matches!(kind.as_deref(), Some("message" | "service" | "unsupported"));
     if !known_kind && raw.date.is_none() && raw.date_unixtime.is_none() {
@@ -1677,21 +1856,33 @@ fn convert(
     }
     chat.ordinal += 1;
     let ordinal = chat.ordinal;
-    let mut id = match &raw.id {
-        Some(i) => message_id(&chat.key, i),
-        None => format!("tg-m-{}-n{ordinal}", chat.key),
-    };
-    let location = || format!("{}#{pointer}", ctx.shown);
-    if chat.has_message(&id) {
-        ctx.sink.warn(
-            "duplicate-message-id",
-            "two messages of a chat share an id; the later one's record id has its position appended",
-            location(),
-        );
-        id = format!("{id}-n{ordinal}");
+    m.ordinal = ordinal;
+    m.conversation.clear();
+    m.conversation
+        .push_str(chat.conv.as_deref().unwrap_or_default());
+    {
+        use std::fmt::Write;
+        let id = &mut m.id;
+        match &raw.id {
+            Some(i) => message_id_into(id, &chat.key, i),
+            None => {
+                id.clear();
+                let _ = write!(id, "tg-m-{}-n{ordinal}", chat.key);
+            }
+        }
+        if chat.has_message(id) {
+            ctx.sink.warn(
+                "duplicate-message-id",
+                "two messages of a chat share an id; the later one's record id has its position appended",
+                format!("{}#{pointer}", ctx.shown),
+            );
+            let _ = write!(id, "-n{ordinal}");
+        }
     }
-    let mut m = Message::new(id, conv, ordinal);
-    m.platform_id = raw.id.as_ref().map(Id::text);
+    match &raw.id {
+        Some(i) => id_text_into(m.platform_id.get_or_insert_with(String::new), i),
+        None => m.platform_id = None,
+    }
     let mut ext = Map::new();
     for d in std::mem::take(&mut raw.duplicates) {
         ctx.sink.warn(
@@ -1702,7 +1893,8 @@ fn convert(
     }
 
     // Time and edits.
-    m.time = message_time(
+    message_time_into(
+        &mut m.time,
         &mut raw.date,
         &mut raw.date_unixtime,
         ctx.options.tz.as_ref(),
@@ -1728,7 +1920,17 @@ fn convert(
             ext.insert("edited".into(), Value::String(e.into_owned()));
         }
     } else if raw.edited.is_some() || raw.edited_unixtime.is_some() {
-        let t = message_time(
+        let mut e = spare_edit.unwrap_or_else(|| {
+            Box::new(Edit {
+                by: None,
+                time: None,
+                history: Vec::new(),
+            })
+        });
+        e.by = None;
+        e.history.clear();
+        message_time_into(
+            &mut e.time,
             &mut raw.edited,
             &mut raw.edited_unixtime,
             ctx.options.tz.as_ref(),
@@ -1741,31 +1943,29 @@ fn convert(
                 ext.insert(k.into(), Value::String(v.into_owned()));
             }
         }
-        m.edited = Some(Box::new(Edit {
-            by: None,
-            time: t,
-            history: Vec::new(),
-        }));
+        m.edited = Some(e);
     }
 
     // Sender.
     let is_service = kind.as_deref() == Some("service");
     let has_from = raw.from.is_some() || raw.from_id.is_some();
-    let sender = if has_from {
-        ctx.party(raw.from_id.as_ref(), raw.from.as_ref())?
+    if has_from {
+        ctx.party_into(raw.from_id.as_ref(), raw.from.as_ref(), &mut m.sender)?;
     } else {
-        ctx.party(raw.actor_id.as_ref(), raw.actor.as_ref())?
-    };
-    m.sender_name = match raw.from.take() {
-        Some(from) => from.map(Cow::into_owned),
-        None => raw.actor.clone().flatten().map(Cow::into_owned),
-    };
-    if let (Some(set), Some(s)) = (chat.senders.as_mut(), sender.as_ref())
+        ctx.party_into(raw.actor_id.as_ref(), raw.actor.as_ref(), &mut m.sender)?;
+    }
+    match raw.from.take() {
+        Some(from) => set_opt(&mut m.sender_name, from.as_deref()),
+        None => set_opt(
+            &mut m.sender_name,
+            raw.actor.as_ref().and_then(|a| a.as_deref()),
+        ),
+    }
+    if let (Some(set), Some(s)) = (chat.senders.as_mut(), m.sender.as_ref())
         && !set.contains(s)
     {
         set.insert(s.clone());
     }
-    m.sender = sender;
     if has_from && (raw.actor.is_some() || raw.actor_id.is_some()) {
         if let Some(a) = raw.actor.take() {
             ext.insert(
@@ -1780,21 +1980,33 @@ fn convert(
     }
 
     // Text.
-    if let Some(parts) = raw.text.take() {
-        text_and_spans(ctx, &mut m, parts, &mut ext)?;
+    match raw.text.take() {
+        Some(Text::Plain(t)) => set_opt(&mut m.text, Some(t.as_ref()).filter(|t| !t.is_empty())),
+        Some(Text::Parts(parts)) => text_and_spans(ctx, m, parts, &mut ext)?,
+        None => m.text = None,
     }
 
     // Reply.
     if let Some(r) = raw.reply_to_message_id.take() {
         let peer = raw.take("reply_to_peer_id");
-        let target = message_id(&chat.key, &r);
+        let mut reply = spare_reply.unwrap_or_else(|| {
+            Box::new(Reply {
+                message: None,
+                platform_id: None,
+                quote: None,
+                sender_name: None,
+            })
+        });
+        reply.quote = None;
+        reply.sender_name = None;
+        id_text_into(reply.platform_id.get_or_insert_with(String::new), &r);
+        let target = reply.message.get_or_insert_with(String::new);
+        message_id_into(target, &chat.key, &r);
         let same_chat = peer.is_none();
-        m.reply_to = Some(Box::new(Reply {
-            message: (same_chat && chat.has_message(&target)).then_some(target),
-            platform_id: Some(r.text()),
-            quote: None,
-            sender_name: None,
-        }));
+        if !(same_chat && chat.has_message(target)) {
+            reply.message = None;
+        }
+        m.reply_to = Some(reply);
         if let Some(p) = peer {
             ext.insert("reply_to_peer_id".into(), p);
         }
@@ -1823,20 +2035,20 @@ fn convert(
     }
 
     // Media.
-    media(ctx, &mut raw, &mut m, &pointer)?;
+    media(ctx, &mut raw, m, pointer)?;
 
     // Location, contact, poll, reactions.
-    location_of(&mut raw, &mut m);
-    contact_of(ctx, &mut raw, &mut m, &pointer)?;
-    poll_of(&mut raw, &mut m, &mut ext);
-    reactions_of(ctx, &mut raw, &mut m, &mut ext)?;
+    location_of(&mut raw, m);
+    contact_of(ctx, &mut raw, m, pointer)?;
+    poll_of(&mut raw, m, &mut ext);
+    reactions_of(ctx, &mut raw, m, &mut ext)?;
 
     // Service messages and the rest.
     match kind.as_deref() {
         Some("message") => {}
         Some("service") => {
             let sender = m.sender.clone();
-            service(&mut raw, &mut m, chat, sender)?
+            service(&mut raw, m, chat, sender)?
         }
         Some("unsupported") => {
             m.event = Some(Box::new(Event {
@@ -1864,14 +2076,7 @@ fn convert(
     if !ext.is_empty() {
         m.extensions.insert(NS.into(), Value::Object(ext));
     }
-    m.origin = ctx.sink.origin_pointer(&ctx.file, pointer);
-    if !chat.add_message(&m.id) {
-        return Err(ImportError::Bug(format!(
-            "message id {:?} is used twice",
-            m.id
-        )));
-    }
-    ctx.sink.message_vouched(&m)
+    Ok(())
 }
 
 /// The number a message record id of the chat `key` ends in (`tg-m-KEY-123`), when it is one
@@ -1898,13 +2103,15 @@ fn text_and_spans(
     if let [only] = parts.as_slice()
         && only.kind.is_none()
     {
-        // Most messages: one plain part, taken as it is.
-        if let Some(p) = parts.into_iter().next().filter(|p| !p.text.is_empty()) {
-            m.text = Some(p.text.into_owned());
-        }
+        // One plain part, copied into the last message's string.
+        set_opt(
+            &mut m.text,
+            Some(only.text.as_ref()).filter(|t| !t.is_empty()),
+        );
         return Ok(());
     }
-    let mut text = String::new();
+    let mut text = m.text.take().unwrap_or_default();
+    text.clear();
     let mut at = 0u64;
     let mut kept_attrs: Vec<Value> = Vec::new();
     for (i, p) in parts.into_iter().enumerate() {
@@ -2616,6 +2823,25 @@ mod tests {
             assert_eq!(ours, times::unix_seconds(secs).unwrap().at, "{secs}");
         }
         assert!(utc_text(-1).is_none());
+    }
+
+    #[test]
+    fn unix_seconds_read_as_the_integer_parser_reads_them() {
+        for s in [
+            "0",
+            "1600000000",
+            "0001600000000",
+            " 1600000000 ",
+            "+5",
+            "-5",
+            "",
+            "12a",
+            "999999999999999999",
+            "9999999999999999999",
+            "99999999999999999999",
+        ] {
+            assert_eq!(unix_seconds(s), s.trim().parse::<i64>().ok(), "{s:?}");
+        }
     }
 
     #[test]
