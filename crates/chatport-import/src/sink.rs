@@ -505,11 +505,16 @@ impl Sink {
                 }
                 (Some(f), Some(l)) => match (compare(t, f), compare(t, l)) {
                     (Some(a), Some(b)) => {
-                        if a == Ordering::Less {
-                            st.first = Some(t.clone());
+                        // `clone_from` reuses the strings of the time it replaces.
+                        if a == Ordering::Less
+                            && let Some(f) = st.first.as_mut()
+                        {
+                            f.clone_from(t);
                         }
-                        if b == Ordering::Greater {
-                            st.last = Some(t.clone());
+                        if b == Ordering::Greater
+                            && let Some(l) = st.last.as_mut()
+                        {
+                            l.clone_from(t);
                         }
                     }
                     _ => st.mixed = true,
