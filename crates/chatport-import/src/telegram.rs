@@ -6,8 +6,11 @@
 //! message is parsed by serde_json straight from the read buffer with a hand-written visitor
 //! into a typed [`Raw`] (frequent keys into fields whose strings borrow the buffer, rare ones
 //! into a short list of JSON values) and handed to the sink before the next one is read. The
-//! buffer grows only while one message does not fit in it: memory is bounded by the largest
-//! message and the number of ids, not by the size of the file.
+//! buffer grows only while one message does not fit in it. Messages are written vouched (the
+//! writer keeps no message ids); each chat keeps its own message ids as bits ([`SeenIds`]) to
+//! resolve replies and pins, which name only messages of their chat, and forgets them when the
+//! chat ends. Memory is bounded by the largest message, the accounts and one chat's bits, not by
+//! the size of the file.
 //!
 //! Source format (tdesktop `export_output_json.cpp`), in short:
 //! - single chat: `{name, type, id, messages: [...]}`; full export: `{about,
