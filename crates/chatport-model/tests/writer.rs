@@ -88,3 +88,53 @@ fn a_scope_forgets_its_messages_but_not_accounts_or_conversations() {
     late.reply_to = None;
     w.message(&late).unwrap();
 }
+
+/// A vouched message is checked like any other (its conversation, sender and ordinal) but its
+/// id is neither looked up nor kept: a reply to it must be vouched for too.
+#[test]
+fn vouched_messages_are_checked_but_not_remembered() {
+    let mut w = start();
+    let mut m = Message::new("m1", "c1", 1);
+    m.sender = Some("a2".into());
+    assert!(
+        matches!(w.message_vouched(&m), Err(WriteError::BadReference { .. })),
+        "an unknown sender is still refused"
+    );
+    m.sender = Some("a1".into());
+    w.message_vouched(&m).unwrap();
+    assert!(!w.is_defined("m1"), "the vouched id is not kept");
+    assert!(matches!(
+        w.message_vouched(&Message::new("m2", "c1", 1)),
+        Err(WriteError::OrdinalOrder { .. })
+    ));
+    let mut reply = Message::new("m2", "c1", 2);
+    reply.reply_to = Some(Box::new(chatport_model::Reply {
+        message: Some("m1".into()),
+        platform_id: None,
+        quote: None,
+        sender_name: None,
+    }));
+    assert!(
+        matches!(w.message(&reply), Err(WriteError::BadReference { .. })),
+        "a checked reply cannot see the vouched message"
+    );
+    w.message_vouched(&reply).unwrap();
+    let out = String::from_utf8(w.finish().unwrap()).unwrap();
+    assert_eq!(
+        out.lines().count(),
+        5,
+        "header, account, conversation, two messages"
+    );
+}
+
+/// Records are gathered in a buffer and written out in large pieces; dropping the writer
+/// without `finish` still writes them, as a `BufWriter` does.
+#[test]
+fn a_dropped_writer_writes_what_it_gathered() {
+    let mut out = Vec::new();
+    {
+        let mut w = ArchiveWriter::new(&mut out, &Header::new("test", None)).unwrap();
+        w.account(&Account::new("a1", "whatsapp")).unwrap();
+    }
+    assert_eq!(String::from_utf8(out).unwrap().lines().count(), 2);
+}
