@@ -236,48 +236,34 @@ fn zipped_export_imports() {
 
 #[test]
 fn the_same_input_gives_the_same_bytes() {
-    for case in ["branches.json", "current_node_fallback.json", "export"] {
-        let a = common::import_fixture(GPT, case);
-        let b = common::import_fixture(GPT, case);
-        assert_eq!(a.archive, b.archive, "{case}");
-    }
+    common::assert_same_bytes(
+        GPT,
+        &["branches.json", "current_node_fallback.json", "export"],
+    );
 }
 
 #[test]
 fn fixtures_are_detected_as_chatgpt() {
-    for case in [
-        "branches.json",
-        "content_types.json",
-        "current_node_fallback.json",
-        "minimal.json",
-        "export",
-    ] {
-        let input = Input::open(&common::fixtures("chatgpt").join(case)).unwrap();
-        assert_eq!(detect(&input).unwrap(), GPT, "{case}");
-    }
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
+    common::assert_detected(
+        GPT,
+        &[
+            "branches.json",
+            "content_types.json",
+            "current_node_fallback.json",
+            "minimal.json",
+            "export",
+        ],
+    );
 }
 
 #[test]
 fn other_inputs_are_refused_with_a_location() {
-    let dir = tempfile::tempdir().unwrap();
     let full = std::fs::read(common::fixtures("chatgpt").join("branches.json")).unwrap();
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("truncated.json", full[..full.len() / 2].to_vec()),
         ("empty.json", Vec::new()),
-        (
-            "garbage.json",
-            (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect(),
-        ),
-        (
-            "telegram.json",
-            br#"{"name":"A","type":"personal_chat","id":1,"messages":[{"id":1,"type":"message","date":"2024-01-01T00:00:00","text":"hi"}]}"#.to_vec(),
-        ),
+        ("garbage.json", common::garbage()),
+        ("telegram.json", common::TELEGRAM_SAMPLE.as_bytes().to_vec()),
         (
             "slack_day.json",
             br#"[{"type":"message","user":"U1","text":"hi","ts":"1.2"}]"#.to_vec(),
@@ -286,37 +272,29 @@ fn other_inputs_are_refused_with_a_location() {
             "whatsapp.txt",
             b"12/31/23, 9:15 PM - Ann: Happy new year\n".to_vec(),
         ),
-        ("no_mapping.json", br#"[{"title":"x","create_time":1.5}]"#.to_vec()),
-        ("bad_mapping.json", br#"[{"title":"x","mapping":[1,2]}]"#.to_vec()),
+        (
+            "no_mapping.json",
+            br#"[{"title":"x","create_time":1.5}]"#.to_vec(),
+        ),
+        (
+            "bad_mapping.json",
+            br#"[{"title":"x","mapping":[1,2]}]"#.to_vec(),
+        ),
         ("numbers.json", b"[1, 2]".to_vec()),
     ];
-    for (name, bytes) in cases {
-        let p = write(dir.path(), name, &bytes);
-        let input = Input::open(&p).unwrap();
-        // A cut or malformed ChatGPT file still looks like one: detection reads only its start.
-        if !matches!(name, "truncated.json" | "bad_mapping.json") {
-            assert!(
-                !matches!(detect(&input), Ok(Platform::ChatGpt)),
-                "{name} must not be detected as ChatGPT"
-            );
-        }
-        let err = match common::import_as(&p, GPT, "out.jsonl", ImportOptions::default()) {
-            Ok(_) => panic!("{name} imported as ChatGPT"),
-            Err(e) => e,
-        };
-        assert_eq!(err.exit_code(), 1, "{name}: {err}");
-        let text = err.to_string();
-        assert!(
-            text.contains(&format!("{name}:")) || text.contains(&format!("{name}#")),
-            "{name}: the error names the file and a line or pointer: {text}"
-        );
-    }
+    common::assert_refused(
+        GPT,
+        &[],
+        cases,
+        &["truncated.json", "bad_mapping.json"],
+        &[],
+    );
 }
 
 #[test]
 fn a_folder_without_conversations_json_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "notes.txt", b"hello");
+    common::write(dir.path(), "notes.txt", b"hello");
     let err = match common::import_as(dir.path(), GPT, "out.jsonl", ImportOptions::default()) {
         Ok(_) => panic!("imported a folder without conversations.json"),
         Err(e) => e,

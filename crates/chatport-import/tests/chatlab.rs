@@ -10,7 +10,6 @@ mod common;
 
 use chatport_import::{ImportOptions, Input, Platform, detect};
 use serde_json::Value;
-use std::path::Path;
 
 const CL: Platform = Platform::ChatLab;
 const NS: &str = "com.chatlab";
@@ -211,49 +210,35 @@ fn a_folder_of_chatlab_files_gives_one_conversation_each() {
 
 #[test]
 fn the_same_input_gives_the_same_bytes() {
-    for case in ["group.json", "private.jsonl", "two_chats"] {
-        let a = common::import_fixture(CL, case);
-        let b = common::import_fixture(CL, case);
-        assert_eq!(a.archive, b.archive, "{case}");
-    }
+    common::assert_same_bytes(CL, &["group.json", "private.jsonl", "two_chats"]);
 }
 
 #[test]
 fn fixtures_are_detected_as_chatlab() {
-    for case in [
-        "group.json",
-        "private.jsonl",
-        "minimal.json",
-        "messages_first.json",
-        "two_chats",
-    ] {
-        let input = Input::open(&common::fixtures("chatlab").join(case)).unwrap();
-        assert_eq!(detect(&input).unwrap(), CL, "{case}");
-    }
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
+    common::assert_detected(
+        CL,
+        &[
+            "group.json",
+            "private.jsonl",
+            "minimal.json",
+            "messages_first.json",
+            "two_chats",
+        ],
+    );
 }
 
 #[test]
 fn other_inputs_are_refused_with_a_location() {
-    let dir = tempfile::tempdir().unwrap();
     let full = std::fs::read(common::fixtures("chatlab").join("group.json")).unwrap();
     let jsonl = std::fs::read(common::fixtures("chatlab").join("private.jsonl")).unwrap();
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("truncated.json", full[..full.len() / 2].to_vec()),
         ("truncated.jsonl", jsonl[..jsonl.len() - 20].to_vec()),
         ("empty.json", Vec::new()),
-        (
-            "garbage.json",
-            (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect(),
-        ),
+        ("garbage.json", common::garbage()),
         (
             "telegram.json",
-            br#"{"name":"A","type":"personal_chat","id":1,"messages":[{"id":1,"type":"message","date":"2024-01-01T00:00:00","text":"hi"}]}"#.to_vec(),
+            common::TELEGRAM_SAMPLE.as_bytes().to_vec(),
         ),
         (
             "chatgpt.json",
@@ -278,36 +263,23 @@ fn other_inputs_are_refused_with_a_location() {
                 .to_vec(),
         ),
     ];
-    for (name, bytes) in cases {
-        let p = write(dir.path(), name, &bytes);
-        let input = Input::open(&p).unwrap();
-        // A cut or malformed ChatLab file still looks like one: detection reads only its start.
-        if !matches!(
-            name,
-            "truncated.json" | "truncated.jsonl" | "messages_not_array.json"
-        ) {
-            assert!(
-                !matches!(detect(&input), Ok(Platform::ChatLab)),
-                "{name} must not be detected as ChatLab"
-            );
-        }
-        let err = match common::import_as(&p, CL, "out.jsonl", ImportOptions::default()) {
-            Ok(_) => panic!("{name} imported as ChatLab"),
-            Err(e) => e,
-        };
-        assert_eq!(err.exit_code(), 1, "{name}: {err}");
-        let text = err.to_string();
-        assert!(
-            text.contains(&format!("{name}:")) || text.contains(&format!("{name}#")),
-            "{name}: the error names the file and a line or pointer: {text}"
-        );
-    }
+    common::assert_refused(
+        CL,
+        &[],
+        cases,
+        &[
+            "truncated.json",
+            "truncated.jsonl",
+            "messages_not_array.json",
+        ],
+        &[],
+    );
 }
 
 #[test]
 fn a_folder_without_chatlab_files_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "notes.json", b"{\"a\":1}");
+    common::write(dir.path(), "notes.json", b"{\"a\":1}");
     let err = match common::import_as(dir.path(), CL, "out.jsonl", ImportOptions::default()) {
         Ok(_) => panic!("imported a folder without ChatLab files"),
         Err(e) => e,
@@ -322,7 +294,7 @@ fn a_jsonl_header_longer_than_detection_reads_is_still_detected() {
     let text = format!(
         "{{\"_type\":\"header\",\"chatlab\":{{\"version\":\"0.0.1\",\"exportedAt\":1703001600}},\"meta\":{{\"name\":\"Big\",\"platform\":\"qq\",\"type\":\"group\",\"groupAvatar\":\"{avatar}\"}}}}\n{{\"_type\":\"message\",\"sender\":\"1\",\"accountName\":\"A\",\"timestamp\":1703001600,\"type\":0,\"content\":\"hi\"}}\n"
     );
-    let p = write(dir.path(), "big.jsonl", text.as_bytes());
+    let p = common::write(dir.path(), "big.jsonl", text.as_bytes());
     let input = Input::open(&p).unwrap();
     assert_eq!(detect(&input).unwrap(), CL);
     let imp = common::import_as(&p, CL, "out.jsonl", ImportOptions::default()).unwrap();
@@ -343,7 +315,7 @@ fn a_large_jsonl_file_streams() {
             1703001600 + i / 3
         ));
     }
-    let p = write(dir.path(), "many.jsonl", text.as_bytes());
+    let p = common::write(dir.path(), "many.jsonl", text.as_bytes());
     let imp = common::import_as(&p, CL, "out.jsonl", ImportOptions::default()).unwrap();
     assert_eq!(imp.report.messages, 20_000);
 }

@@ -361,21 +361,11 @@ fn zip_of_a_folder_imports_like_the_folder() {
 
 #[test]
 fn same_input_gives_identical_bytes() {
-    for case in ["current_schema.json", "guild_folder", "partitioned"] {
-        let a = fixture(case);
-        let b = fixture(case);
-        assert_eq!(a.archive, b.archive, "{case}");
-    }
+    common::assert_same_bytes(P, &["current_schema.json", "guild_folder", "partitioned"]);
 }
 
 fn bad(name: &str, bytes: &[u8]) -> chatport_import::ImportError {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join(name);
-    std::fs::write(&p, bytes).unwrap();
-    match common::import_as(&p, P, "out.jsonl", ImportOptions::default()) {
-        Ok(_) => panic!("{name} imported"),
-        Err(e) => e,
-    }
+    common::refused(P, name, bytes)
 }
 
 #[test]

@@ -363,77 +363,45 @@ fn google_chat_dates_in_several_languages() {
 
 #[test]
 fn the_same_input_gives_the_same_bytes() {
-    for case in ["hangouts_direct.json", "hangouts_group.json", "takeout"] {
-        let a = common::import_fixture(GC, case);
-        let b = common::import_fixture(GC, case);
-        assert_eq!(a.archive, b.archive, "{case}");
-    }
+    common::assert_same_bytes(
+        GC,
+        &["hangouts_direct.json", "hangouts_group.json", "takeout"],
+    );
 }
 
 #[test]
 fn fixtures_are_detected_as_google_chat() {
-    for case in [
-        "hangouts_direct.json",
-        "hangouts_group.json",
-        "takeout",
-        "dates_messages.json",
-    ] {
-        let input = Input::open(&common::fixtures("googlechat").join(case)).unwrap();
-        assert_eq!(detect(&input).unwrap(), GC, "{case}");
-    }
+    common::assert_detected(
+        GC,
+        &[
+            "hangouts_direct.json",
+            "hangouts_group.json",
+            "takeout",
+            "dates_messages.json",
+        ],
+    );
 }
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
-
-const DISCORD: &str = r#"{"guild":{"id":"1","name":"G"},"channel":{"id":"2","type":"GuildTextChat","name":"general"},"messages":[{"id":"3","type":"Default","timestamp":"2024-01-01T00:00:00+00:00","content":"hi","author":{"id":"4","name":"a"}}],"messageCount":1}"#;
 
 #[test]
 fn other_inputs_are_refused_with_a_location() {
-    let dir = tempfile::tempdir().unwrap();
     let good = std::fs::read(common::fixtures("googlechat").join("hangouts_direct.json")).unwrap();
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("truncated.json", good[..good.len() / 2].to_vec()),
         ("empty.json", Vec::new()),
-        (
-            "garbage.json",
-            (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect(),
-        ),
-        ("discord.json", DISCORD.as_bytes().to_vec()),
-        (
-            "telegram.json",
-            br#"{"name":"Ann","type":"personal_chat","id":1,"messages":[{"id":1,"type":"message","date":"2023-01-01T00:00:00","text":"hi"}]}"#.to_vec(),
-        ),
+        ("garbage.json", common::garbage()),
+        ("discord.json", common::DISCORD_SAMPLE.as_bytes().to_vec()),
+        ("telegram.json", common::TELEGRAM_SAMPLE.as_bytes().to_vec()),
         (
             "whatsapp.txt",
             b"12/31/23, 9:15 PM - Ann: Happy new year\n12/31/23, 9:16 PM - Bob: You too\n".to_vec(),
         ),
         ("object.json", b"{}".to_vec()),
-        ("wrong_types.json", br#"{"conversations":{"id":1}}"#.to_vec()),
+        (
+            "wrong_types.json",
+            br#"{"conversations":{"id":1}}"#.to_vec(),
+        ),
     ];
-    for (name, bytes) in cases {
-        let p = write(dir.path(), name, &bytes);
-        let input = Input::open(&p).unwrap();
-        if name != "truncated.json" {
-            assert!(
-                !matches!(detect(&input), Ok(Platform::GoogleChat)),
-                "{name} must not be detected as Google Chat"
-            );
-        }
-        let err = match common::import_as(&p, GC, "out.jsonl", ImportOptions::default()) {
-            Ok(_) => panic!("{name} imported as Google Chat"),
-            Err(e) => e,
-        };
-        assert_eq!(err.exit_code(), 1, "{name}: {err}");
-        let text = err.to_string();
-        assert!(
-            text.contains(&format!("{name}:")) || text.contains(&format!("{name}#")),
-            "{name}: the error names the file and a line or pointer: {text}"
-        );
-    }
+    common::assert_refused(GC, &[], cases, &["truncated.json"], &[]);
 }
 
 /// Counts the events of a Hangouts.json independently of the importer.

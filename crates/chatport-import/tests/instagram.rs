@@ -104,11 +104,7 @@ fn a_single_file_of_the_older_layout() {
 
 #[test]
 fn the_same_input_gives_the_same_bytes() {
-    for case in ["export", "message_1.json"] {
-        let a = common::import_fixture(IG, case);
-        let b = common::import_fixture(IG, case);
-        assert_eq!(a.archive, b.archive, "{case}");
-    }
+    common::assert_same_bytes(IG, &["export", "message_1.json"]);
 }
 
 #[test]
@@ -127,15 +123,11 @@ fn messenger_fixtures_are_not_instagram_and_back() {
 
 #[test]
 fn other_inputs_are_refused_with_a_location() {
-    let dir = tempfile::tempdir().unwrap();
     let one = std::fs::read(common::fixtures("instagram").join("message_1.json")).unwrap();
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("truncated.json", one[..one.len() / 2].to_vec()),
         ("empty.json", Vec::new()),
-        (
-            "garbage.json",
-            (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect(),
-        ),
+        ("garbage.json", common::garbage()),
         ("array.json", b"[1, 2, 3]".to_vec()),
         (
             "chatgpt.json",
@@ -143,30 +135,7 @@ fn other_inputs_are_refused_with_a_location() {
         ),
         ("object.json", b"{}".to_vec()),
     ];
-    for (name, bytes) in cases {
-        let p = dir.path().join(name);
-        std::fs::write(&p, &bytes).unwrap();
-        let input = Input::open(&p).unwrap();
-        if name != "truncated.json" {
-            assert!(
-                !matches!(
-                    detect(&input),
-                    Ok(Platform::Instagram | Platform::Messenger)
-                ),
-                "{name} must not be detected as Instagram"
-            );
-        }
-        let err = match common::import_as(&p, IG, "out.jsonl", ImportOptions::default()) {
-            Ok(_) => panic!("{name} imported as Instagram"),
-            Err(e) => e,
-        };
-        assert_eq!(err.exit_code(), 1, "{name}: {err}");
-        let text = err.to_string();
-        assert!(
-            text.contains(&format!("{name}:")) || text.contains(&format!("{name}#")),
-            "{name}: the error names the file and a line or pointer: {text}"
-        );
-    }
+    common::assert_refused(IG, &[Platform::Messenger], cases, &["truncated.json"], &[]);
 }
 
 /// Counts the messages of a thread file independently of the importer.

@@ -233,38 +233,23 @@ fn utf16_is_converted_and_legacy_encodings_are_refused_naming_the_file() {
 #[test]
 fn empty_garbage_wrong_platform_and_truncated_inputs_fail_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |name: &str, bytes: &[u8]| {
-        let p = dir.path().join(name);
-        std::fs::write(&p, bytes).unwrap();
-        p
-    };
-    let mut noise = Vec::new();
-    let mut x: u32 = 7;
-    for _ in 0..4096 {
-        x = x.wrapping_mul(1103515245).wrapping_add(12345);
-        noise.push((x >> 16) as u8);
-    }
-    for (name, bytes) in [
-        ("empty.txt", b"".as_slice()),
-        ("blank.txt", b"\xEF\xBB\xBF\n\n".as_slice()),
-        ("noise.txt", noise.as_slice()),
-        (
-            "whatsapp.txt",
-            b"12/01/2024, 09:15 - Ann: Hello\n12/01/2024, 09:16 - Ben: Hi\n".as_slice(),
-        ),
-    ] {
-        let p = write(name, bytes);
-        let err = import_as(&p, Platform::Line, "out.jsonl", ImportOptions::default())
-            .err()
-            .unwrap_or_else(|| panic!("{name} was imported"));
-        assert_eq!(err.exit_code(), 1, "{name}: {err}");
-        assert!(err.to_string().contains(name), "{name}: {err}");
-        assert_ne!(
-            detect(&Input::open(&p).unwrap()).ok(),
-            Some(Platform::Line),
-            "{name} is taken for LINE"
-        );
-    }
+    let write = |name: &str, bytes: &[u8]| common::write(dir.path(), name, bytes);
+    let noise = common::noise(7);
+    common::assert_refused(
+        Platform::Line,
+        &[],
+        vec![
+            ("empty.txt", Vec::new()),
+            ("blank.txt", b"\xEF\xBB\xBF\n\n".to_vec()),
+            ("noise.txt", noise),
+            (
+                "whatsapp.txt",
+                b"12/01/2024, 09:15 - Ann: Hello\n12/01/2024, 09:16 - Ben: Hi\n".to_vec(),
+            ),
+        ],
+        &[],
+        &[],
+    );
     // A file cut in the middle of a line (no final newline, a quote left open) still imports.
     let cut = write(
         "cut.txt",

@@ -11,7 +11,6 @@ mod common;
 
 use chatport_import::{ImportOptions, Input, Platform, detect};
 use serde_json::{Value, json};
-use std::path::Path;
 
 const MX: Platform = Platform::Matrix;
 
@@ -259,71 +258,38 @@ fn a_zip_with_export_json_and_media_imports() {
 
 #[test]
 fn the_same_input_gives_the_same_bytes() {
-    for case in ["room_events.json", "relations.json"] {
-        let a = common::import_fixture(MX, case);
-        let b = common::import_fixture(MX, case);
-        assert_eq!(a.archive, b.archive, "{case}");
-    }
+    common::assert_same_bytes(MX, &["room_events.json", "relations.json"]);
 }
 
 #[test]
 fn fixtures_are_detected_as_matrix() {
-    for case in ["room_events.json", "relations.json", "empty_room.json"] {
-        let input = Input::open(&common::fixtures("matrix").join(case)).unwrap();
-        assert_eq!(detect(&input).unwrap(), MX, "{case}");
-    }
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
+    common::assert_detected(
+        MX,
+        &["room_events.json", "relations.json", "empty_room.json"],
+    );
 }
 
 #[test]
 fn other_inputs_are_refused_with_a_location() {
-    let dir = tempfile::tempdir().unwrap();
     let good = std::fs::read(common::fixtures("matrix").join("room_events.json")).unwrap();
     let discord = json!({"guild":{"id":"1","name":"G"},"channel":{"id":"2","type":"GuildTextChat","name":"general"},"messages":[{"id":"3","type":"Default","timestamp":"2024-01-01T00:00:00+00:00","content":"hi","author":{"id":"4","name":"a"}}]});
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("truncated.json", good[..good.len() / 2].to_vec()),
         ("empty.json", Vec::new()),
-        (
-            "garbage.json",
-            (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect(),
-        ),
+        ("garbage.json", common::garbage()),
         ("discord.json", discord.to_string().into_bytes()),
-        (
-            "telegram.json",
-            br#"{"name":"Ann","type":"personal_chat","id":1,"messages":[{"id":1,"type":"message","date":"2023-01-01T00:00:00","text":"hi"}]}"#.to_vec(),
-        ),
+        ("telegram.json", common::TELEGRAM_SAMPLE.as_bytes().to_vec()),
         (
             "whatsapp.txt",
             b"12/31/23, 9:15 PM - Ann: Happy new year\n12/31/23, 9:16 PM - Bob: You too\n".to_vec(),
         ),
         ("object.json", b"{}".to_vec()),
-        ("wrong_types.json", br#"{"room_name":"x","messages":{"id":1}}"#.to_vec()),
+        (
+            "wrong_types.json",
+            br#"{"room_name":"x","messages":{"id":1}}"#.to_vec(),
+        ),
     ];
-    for (name, bytes) in cases {
-        let p = write(dir.path(), name, &bytes);
-        let input = Input::open(&p).unwrap();
-        if name != "truncated.json" {
-            assert!(
-                !matches!(detect(&input), Ok(Platform::Matrix)),
-                "{name} must not be detected as Matrix"
-            );
-        }
-        let err = match common::import_as(&p, MX, "out.jsonl", ImportOptions::default()) {
-            Ok(_) => panic!("{name} imported as Matrix"),
-            Err(e) => e,
-        };
-        assert_eq!(err.exit_code(), 1, "{name}: {err}");
-        let text = err.to_string();
-        assert!(
-            text.contains(&format!("{name}:")) || text.contains(&format!("{name}#")),
-            "{name}: the error names the file and a line or pointer: {text}"
-        );
-    }
+    common::assert_refused(MX, &[], cases, &["truncated.json"], &[]);
 }
 
 #[test]

@@ -340,11 +340,7 @@ fn several_threads_in_every_folder_kind() {
 
 #[test]
 fn the_same_input_gives_the_same_bytes() {
-    for case in ["multi_file", "kinds.json", "mojibake.json"] {
-        let a = common::import_fixture(FB, case);
-        let b = common::import_fixture(FB, case);
-        assert_eq!(a.archive, b.archive, "{case}");
-    }
+    common::assert_same_bytes(FB, &["multi_file", "kinds.json", "mojibake.json"]);
 }
 
 #[test]
@@ -357,24 +353,14 @@ fn fixtures_are_detected_as_messenger() {
     }
 }
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
-
 #[test]
 fn other_inputs_are_refused_with_a_location() {
-    let dir = tempfile::tempdir().unwrap();
     let kinds = std::fs::read(common::fixtures("messenger").join("kinds.json")).unwrap();
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("truncated.json", kinds[..kinds.len() / 2].to_vec()),
         ("empty.json", Vec::new()),
         ("bom_only.json", b"\xEF\xBB\xBF".to_vec()),
-        (
-            "garbage.json",
-            (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect(),
-        ),
+        ("garbage.json", common::garbage()),
         (
             "discord.json",
             br#"{"guild":{"id":"1","name":"G"},"channel":{"id":"2","type":"GuildTextChat","name":"general"},"messages":[{"id":"3","type":"Default","timestamp":"2024-01-01T00:00:00+00:00","content":"hi","author":{"id":"4","name":"a"}}],"messageCount":1}"#.to_vec(),
@@ -394,36 +380,13 @@ fn other_inputs_are_refused_with_a_location() {
         ("object.json", b"{}".to_vec()),
         ("wrong_types.json", br#"{"messages":{"sender_name":"a"}}"#.to_vec()),
     ];
-    for (name, bytes) in cases {
-        let p = write(dir.path(), name, &bytes);
-        let input = Input::open(&p).unwrap();
-        // A cut Messenger file still looks like one: detection only reads its start.
-        if name != "truncated.json" {
-            assert!(
-                !matches!(
-                    detect(&input),
-                    Ok(Platform::Messenger | Platform::Instagram)
-                ),
-                "{name} must not be detected as Messenger or Instagram"
-            );
-        }
-        let err = match common::import_as(&p, FB, "out.jsonl", ImportOptions::default()) {
-            Ok(_) => panic!("{name} imported as Messenger"),
-            Err(e) => e,
-        };
-        assert_eq!(err.exit_code(), 1, "{name}: {err}");
-        let text = err.to_string();
-        assert!(
-            text.contains(&format!("{name}:")) || text.contains(&format!("{name}#")),
-            "{name}: the error names the file and a line or pointer: {text}"
-        );
-    }
+    common::assert_refused(FB, &[Platform::Instagram], cases, &["truncated.json"], &[]);
 }
 
 #[test]
 fn a_folder_without_thread_files_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "notes.txt", b"hello");
+    common::write(dir.path(), "notes.txt", b"hello");
     let input = Input::open(dir.path()).unwrap();
     assert!(detect(&input).is_err());
     let err = match common::import_as(dir.path(), FB, "out.jsonl", ImportOptions::default()) {

@@ -330,36 +330,26 @@ fn detection_claims_signal_files_and_nothing_else() {
 #[test]
 fn empty_garbage_wrong_platform_and_truncated_inputs_fail_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |name: &str, bytes: &[u8]| {
-        let p = dir.path().join(name);
-        std::fs::write(&p, bytes).unwrap();
-        p
-    };
-    let mut noise = Vec::new();
-    let mut x: u32 = 99;
-    for _ in 0..4096 {
-        x = x.wrapping_mul(1103515245).wrapping_add(12345);
-        noise.push((x >> 16) as u8);
-    }
-    for (name, bytes) in [
-        ("empty.md", b"".as_slice()),
-        ("noise.json", noise.as_slice()),
-        (
-            "whatsapp.txt",
-            b"[12/01/2024, 09:15:00] Ann: Hello\n[12/01/2024, 09:16:00] Ben: Hi\n".as_slice(),
-        ),
-        (
-            "line.txt",
-            b"[LINE] Chat history with Ann\n\n2024/01/15(Mon)\n09:15\tAnn\tHi\n".as_slice(),
-        ),
-    ] {
-        let p = write(name, bytes);
-        let err = import_as(&p, Platform::Signal, "out.jsonl", ImportOptions::default())
-            .err()
-            .unwrap_or_else(|| panic!("{name} was imported"));
-        assert_eq!(err.exit_code(), 1, "{name}: {err}");
-        assert!(err.to_string().contains(name), "{name}: {err}");
-    }
+    let write = |name: &str, bytes: &[u8]| common::write(dir.path(), name, bytes);
+    let noise = common::noise(99);
+    common::assert_refused(
+        Platform::Signal,
+        &[],
+        vec![
+            ("empty.md", Vec::new()),
+            ("noise.json", noise),
+            (
+                "whatsapp.txt",
+                b"[12/01/2024, 09:15:00] Ann: Hello\n[12/01/2024, 09:16:00] Ben: Hi\n".to_vec(),
+            ),
+            (
+                "line.txt",
+                b"[LINE] Chat history with Ann\n\n2024/01/15(Mon)\n09:15\tAnn\tHi\n".to_vec(),
+            ),
+        ],
+        &[],
+        &[],
+    );
     // Truncated JSON: an error naming file, line and column.
     let full = std::fs::read(fixtures("signal").join("sigtop.json")).unwrap();
     let cut = write("cut.json", &full[..full.len() / 2]);

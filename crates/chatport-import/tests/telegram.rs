@@ -538,46 +538,30 @@ fn invalid_json_that_tdesktop_writes_is_repaired() {
 
 #[test]
 fn the_same_input_gives_the_same_bytes() {
-    for case in ["full_account", "service_messages.json", "media"] {
-        let a = common::import_fixture(TG, case);
-        let b = common::import_fixture(TG, case);
-        assert_eq!(a.archive, b.archive, "{case}");
-    }
+    common::assert_same_bytes(TG, &["full_account", "service_messages.json", "media"]);
 }
 
 #[test]
 fn fixtures_are_detected_as_telegram() {
-    for case in [
-        "single_chat.json",
-        "full_account",
-        "media",
-        "messages_before_metadata.json",
-    ] {
-        let input = Input::open(&common::fixtures("telegram").join(case)).unwrap();
-        assert_eq!(detect(&input).unwrap(), TG, "{case}");
-    }
+    common::assert_detected(
+        TG,
+        &[
+            "single_chat.json",
+            "full_account",
+            "media",
+            "messages_before_metadata.json",
+        ],
+    );
 }
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
-
-const DISCORD: &str = r#"{"guild":{"id":"1","name":"G"},"channel":{"id":"2","type":"GuildTextChat","name":"general"},"messages":[{"id":"3","type":"Default","timestamp":"2024-01-01T00:00:00+00:00","content":"hi","author":{"id":"4","name":"a"}}],"messageCount":1}"#;
 
 #[test]
 fn other_inputs_are_refused_with_a_location() {
-    let dir = tempfile::tempdir().unwrap();
     let single = std::fs::read(common::fixtures("telegram").join("single_chat.json")).unwrap();
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("truncated.json", single[..single.len() / 2].to_vec()),
         ("empty.json", Vec::new()),
-        (
-            "garbage.json",
-            (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect(),
-        ),
-        ("discord.json", DISCORD.as_bytes().to_vec()),
+        ("garbage.json", common::garbage()),
+        ("discord.json", common::DISCORD_SAMPLE.as_bytes().to_vec()),
         (
             "whatsapp.txt",
             b"12/31/23, 9:15 PM - Ann: Happy new year\n12/31/23, 9:16 PM - Bob: You too\n".to_vec(),
@@ -589,39 +573,13 @@ fn other_inputs_are_refused_with_a_location() {
         ("object.json", b"{}".to_vec()),
         ("wrong_types.json", br#"{"messages":{"id":1}}"#.to_vec()),
     ];
-    for (name, bytes) in cases {
-        let p = write(dir.path(), name, &bytes);
-        let input = Input::open(&p).unwrap();
-        // A cut Telegram file still looks like one: detection only reads its start.
-        if name != "truncated.json" {
-            assert!(
-                !matches!(detect(&input), Ok(Platform::Telegram)),
-                "{name} must not be detected as Telegram"
-            );
-        }
-        let err = match common::import_as(&p, TG, "out.jsonl", ImportOptions::default()) {
-            Ok(_) => panic!("{name} imported as Telegram"),
-            Err(e) => e,
-        };
-        assert_eq!(err.exit_code(), 1, "{name}: {err}");
-        let text = err.to_string();
-        assert!(
-            text.contains(name),
-            "{name}: the error names the file: {text}"
-        );
-        if !matches!(name, "object.json") {
-            assert!(
-                text.contains(&format!("{name}:")) || text.contains(&format!("{name}#")),
-                "{name}: the error gives a line or pointer: {text}"
-            );
-        }
-    }
+    common::assert_refused(TG, &[], cases, &["truncated.json"], &["object.json"]);
 }
 
 #[test]
 fn a_folder_without_result_json_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "notes.txt", b"hello");
+    common::write(dir.path(), "notes.txt", b"hello");
     let err = match common::import_as(dir.path(), TG, "out.jsonl", ImportOptions::default()) {
         Ok(_) => panic!("imported a folder without result.json"),
         Err(e) => e,

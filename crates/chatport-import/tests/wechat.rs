@@ -471,28 +471,21 @@ fn a_txt_beside_its_csv_is_not_read_twice() {
 
 #[test]
 fn same_input_gives_identical_bytes() {
-    for case in [
-        "csv_direct",
-        "csv_group",
-        "csv_xml_content",
-        "txt_basic.txt",
-        "txt_cards.txt",
-        "weflow_group.json",
-    ] {
-        let a = fixture(case);
-        let b = fixture(case);
-        assert_eq!(a.archive, b.archive, "{case}");
-    }
+    common::assert_same_bytes(
+        P,
+        &[
+            "csv_direct",
+            "csv_group",
+            "csv_xml_content",
+            "txt_basic.txt",
+            "txt_cards.txt",
+            "weflow_group.json",
+        ],
+    );
 }
 
 fn bad(name: &str, bytes: &[u8]) -> chatport_import::ImportError {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join(name);
-    std::fs::write(&p, bytes).unwrap();
-    match common::import_as(&p, P, "out.jsonl", ImportOptions::default()) {
-        Ok(_) => panic!("{name} imported"),
-        Err(e) => e,
-    }
+    common::refused(P, name, bytes)
 }
 
 #[test]

@@ -310,19 +310,10 @@ fn line_and_signal_files_are_never_taken_for_whatsapp() {
 #[test]
 fn empty_garbage_and_truncated_inputs_fail_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |name: &str, bytes: &[u8]| {
-        let p = dir.path().join(name);
-        std::fs::write(&p, bytes).unwrap();
-        p
-    };
+    let write = |name: &str, bytes: &[u8]| common::write(dir.path(), name, bytes);
     let empty = write("empty.txt", b"");
     let blank = write("blank.txt", b"\xEF\xBB\xBF\n\n");
-    let mut noise = Vec::new();
-    let mut x: u32 = 12345;
-    for _ in 0..4096 {
-        x = x.wrapping_mul(1103515245).wrapping_add(12345);
-        noise.push((x >> 16) as u8);
-    }
+    let noise = common::noise(12345);
     let garbage = write("garbage.txt", &noise);
     let prose = write(
         "prose.txt",

@@ -128,3 +128,109 @@ pub fn snapshot_text(archive: &str) -> String {
         "\"version\":\"[version]\"",
     )
 }
+
+/// Writes `bytes` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).expect("write a test input");
+    p
+}
+
+/// 2,000 bytes of binary garbage (a fixed series, the same in every run).
+pub fn garbage() -> Vec<u8> {
+    (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect()
+}
+
+/// 4,096 pseudo-random bytes from `seed` (a linear congruential series).
+pub fn noise(seed: u32) -> Vec<u8> {
+    let mut x = seed;
+    (0..4096)
+        .map(|_| {
+            x = x.wrapping_mul(1103515245).wrapping_add(12345);
+            (x >> 16) as u8
+        })
+        .collect()
+}
+
+/// A DiscordChatExporter channel export of one message, for refusal tests of other platforms.
+pub const DISCORD_SAMPLE: &str = r#"{"guild":{"id":"1","name":"G"},"channel":{"id":"2","type":"GuildTextChat","name":"general"},"messages":[{"id":"3","type":"Default","timestamp":"2024-01-01T00:00:00+00:00","content":"hi","author":{"id":"4","name":"a"}}],"messageCount":1}"#;
+
+/// A Telegram Desktop single-chat export of one message, for refusal tests of other platforms.
+pub const TELEGRAM_SAMPLE: &str = r#"{"name":"Ann","type":"personal_chat","id":1,"messages":[{"id":1,"type":"message","date":"2023-01-01T00:00:00","text":"hi"}]}"#;
+
+/// Imports each fixture of `platform` in `cases` twice and asserts the archives are the same
+/// bytes.
+pub fn assert_same_bytes(platform: Platform, cases: &[&str]) {
+    for case in cases {
+        let a = import_fixture(platform, case);
+        let b = import_fixture(platform, case);
+        assert_eq!(a.archive, b.archive, "{case}");
+    }
+}
+
+/// Asserts that detection takes each fixture of `platform` in `cases` for that platform.
+pub fn assert_detected(platform: Platform, cases: &[&str]) {
+    for case in cases {
+        let input = chatport_import::Input::open(&fixtures(platform.name()).join(case))
+            .expect("open a fixture");
+        assert_eq!(
+            chatport_import::detect(&input).expect("detected"),
+            platform,
+            "{case}"
+        );
+    }
+}
+
+/// Asserts that importing each input of `cases` (a file name and its bytes) as `platform`
+/// fails with exit code 1 and an error that names the file with a line or pointer (`name:` or
+/// `name#`; the file alone for the names in `no_position`), and that detection takes none of
+/// them for `platform` or the platforms in `also_not`, except the names in `looks_like_it`
+/// (a cut or malformed export still looks like one: detection reads only its start).
+pub fn assert_refused(
+    platform: Platform,
+    also_not: &[Platform],
+    cases: Vec<(&str, Vec<u8>)>,
+    looks_like_it: &[&str],
+    no_position: &[&str],
+) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, bytes) in cases {
+        let p = write(dir.path(), name, &bytes);
+        if !looks_like_it.contains(&name) {
+            let input = chatport_import::Input::open(&p).expect("open the input");
+            if let Ok(detected) = chatport_import::detect(&input) {
+                assert!(
+                    detected != platform && !also_not.contains(&detected),
+                    "{name} must not be detected as {}",
+                    detected.name()
+                );
+            }
+        }
+        let err = match import_as(&p, platform, "out.jsonl", ImportOptions::default()) {
+            Ok(_) => panic!("{name} imported as {}", platform.name()),
+            Err(e) => e,
+        };
+        assert_eq!(err.exit_code(), 1, "{name}: {err}");
+        let text = err.to_string();
+        assert!(
+            text.contains(name),
+            "{name}: the error names the file: {text}"
+        );
+        if !no_position.contains(&name) {
+            assert!(
+                text.contains(&format!("{name}:")) || text.contains(&format!("{name}#")),
+                "{name}: the error gives a line or pointer: {text}"
+            );
+        }
+    }
+}
+
+/// Imports `bytes`, written to a file called `name`, as `platform`, which must fail: the error.
+pub fn refused(platform: Platform, name: &str, bytes: &[u8]) -> chatport_import::ImportError {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = write(dir.path(), name, bytes);
+    match import_as(&p, platform, "out.jsonl", ImportOptions::default()) {
+        Ok(_) => panic!("{name} imported as {}", platform.name()),
+        Err(e) => e,
+    }
+}
