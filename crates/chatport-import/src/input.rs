@@ -140,6 +140,15 @@ impl Input {
         &self.entries
     }
 
+    /// The names of the `.txt` entries that are not macOS metadata ([`is_macos_metadata`]).
+    pub(crate) fn text_files(&self) -> Vec<&str> {
+        self.entries
+            .iter()
+            .map(|e| e.name.as_str())
+            .filter(|n| !is_macos_metadata(n) && n.to_ascii_lowercase().ends_with(".txt"))
+            .collect()
+    }
+
     /// The entry called `name`, if there is one.
     pub fn entry(&self, name: &str) -> Option<&Entry> {
         self.entries
@@ -372,6 +381,13 @@ impl Seek for SharedFile {
     }
 }
 
+/// True for what macOS adds to the folders and zips it makes: anything inside a `__MACOSX`
+/// folder, and AppleDouble files (`._NAME`), which hold metadata, not the file's content.
+pub(crate) fn is_macos_metadata(name: &str) -> bool {
+    name.split('/')
+        .any(|s| s.eq_ignore_ascii_case("__MACOSX") || s.starts_with("._"))
+}
+
 /// What [`read_lines`] does with a line that is not UTF-8.
 pub(crate) enum NotUtf8 {
     /// Replace the bad bytes with U+FFFD and say so to the callback.
@@ -532,6 +548,27 @@ mod tests {
         })
         .map_err(|e| e.to_string())?;
         Ok(out)
+    }
+
+    #[test]
+    fn macos_metadata_is_recognised_in_any_folder() {
+        for name in [
+            "__MACOSX/chat.txt",
+            "export/__MACOSX/chat.txt",
+            "__macosx/x",
+            "._chat.txt",
+            "export/._chat.txt",
+        ] {
+            assert!(is_macos_metadata(name), "{name}");
+        }
+        for name in [
+            "chat.txt",
+            "export/_chat.txt",
+            "MACOSX/chat.txt",
+            "a._b.txt",
+        ] {
+            assert!(!is_macos_metadata(name), "{name}");
+        }
     }
 
     #[test]

@@ -43,12 +43,7 @@ fn chat_entry(input: &Input) -> Option<String> {
     if input.is_single_file() {
         return entries.first().map(|e| e.name.clone());
     }
-    let txt: Vec<&str> = entries
-        .iter()
-        .map(|e| e.name.as_str())
-        .filter(|n| !n.starts_with("__MACOSX/") && !n.contains("/__MACOSX/"))
-        .filter(|n| n.to_ascii_lowercase().ends_with(".txt"))
-        .collect();
+    let txt = input.text_files();
     (txt.len() == 1).then(|| txt[0].to_owned())
 }
 

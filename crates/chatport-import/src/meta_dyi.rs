@@ -232,7 +232,7 @@ fn thread_files(input: &Input) -> Vec<String> {
         .entries()
         .iter()
         .map(|e| e.name.as_str())
-        .filter(|n| !n.starts_with("__MACOSX/") && !n.contains("/._"))
+        .filter(|n| !crate::input::is_macos_metadata(n))
         .filter(|n| file_number(n).is_some())
         .map(str::to_owned)
         .collect()

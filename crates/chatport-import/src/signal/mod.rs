@@ -114,8 +114,10 @@ fn stem(name: &str) -> &str {
 }
 
 fn ignored(name: &str) -> bool {
-    name.split('/')
-        .any(|s| s == "__MACOSX" || s == "media" || s == "exported_stickers" || s.starts_with("._"))
+    crate::input::is_macos_metadata(name)
+        || name
+            .split('/')
+            .any(|s| s == "media" || s == "exported_stickers")
 }
 
 /// The chat files of an input. `limit` bounds how many files are peeked (detection).

@@ -65,11 +65,10 @@ fn candidates(input: &Input, limit: usize) -> Vec<(String, Kind)> {
             break;
         }
         let n = e.name.as_str();
-        let lower = n.to_ascii_lowercase();
-        let file = lower.rsplit('/').next().unwrap_or(&lower);
-        if file.starts_with("._") || lower.split('/').any(|s| s == "__macosx") {
+        if crate::input::is_macos_metadata(n) {
             continue;
         }
+        let lower = n.to_ascii_lowercase();
         let known_ending =
             lower.ends_with(".csv") || lower.ends_with(".txt") || lower.ends_with(".json");
         if !input.is_single_file() && !known_ending {

@@ -58,13 +58,7 @@ fn chat_entry(input: &Input) -> Option<String> {
     if input.is_single_file() {
         return entries.first().map(|e| e.name.clone());
     }
-    let txt: Vec<&str> = entries
-        .iter()
-        .map(|e| e.name.as_str())
-        .filter(|n| !n.starts_with("__MACOSX/") && !n.contains("/__MACOSX/"))
-        .filter(|n| n.to_ascii_lowercase().ends_with(".txt"))
-        .filter(|n| !n.rsplit('/').next().unwrap_or(n).starts_with("._"))
-        .collect();
+    let txt = input.text_files();
     let base = |n: &str| n.rsplit('/').next().unwrap_or(n).to_owned();
     if let Some(n) = txt.iter().find(|n| base(n) == "_chat.txt") {
         return Some((*n).to_owned());
@@ -333,12 +327,7 @@ pub(crate) fn import(
     sink: &mut Sink,
 ) -> Result<(), ImportError> {
     let entry = chat_entry(input).ok_or_else(|| {
-        let texts: Vec<&str> = input
-            .entries()
-            .iter()
-            .map(|e| e.name.as_str())
-            .filter(|n| n.to_ascii_lowercase().ends_with(".txt") && !n.contains("__MACOSX/"))
-            .collect();
+        let texts = input.text_files();
         let message = if texts.len() > 1 {
             format!(
                 "holds {} chat text files ({}); a WhatsApp export holds one chat: import each on its own",
