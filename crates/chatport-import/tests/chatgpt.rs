@@ -90,7 +90,7 @@ fn branches_keep_the_visible_one_first_and_the_others_after() {
         "2023-11-14T22:13:30.500Z"
     );
     let recs = imp.records();
-    let conv = recs.iter().find(|r| r["type"] == "conversation").unwrap();
+    let conv = &imp.conversation();
     assert_eq!(conv["id"], "gpt-c-11111111-2222-3333-4444-555555555555");
     assert_eq!(conv["created"]["at"], "2023-11-14T22:13:20.123456Z");
     assert_eq!(conv["created"]["precision"], "microsecond");

@@ -162,7 +162,7 @@ fn jsonl_with_comments_members_and_a_bad_line() {
     assert!(codes.contains(&"line-kind-unknown"), "{codes:?}");
     assert_eq!(msgs[0]["origin"]["line"], 6);
     let recs = imp.records();
-    let conv = recs.iter().find(|r| r["type"] == "conversation").unwrap();
+    let conv = &imp.conversation();
     assert_eq!(conv["kind"], "direct");
     assert_eq!(conv["platform"], "qq");
     record(&recs, "cl-u-qq-987654321");
@@ -187,8 +187,7 @@ fn keys_in_another_order_odd_timestamps_and_a_newer_version() {
     assert!(msgs[1].get("time").is_none());
     assert!(warned(&imp, "timestamp-invalid"));
     assert!(warned(&imp, "chatlab-version"));
-    let recs = imp.records();
-    let conv = recs.iter().find(|r| r["type"] == "conversation").unwrap();
+    let conv = &imp.conversation();
     // The meta came after the messages: it still names the conversation.
     assert_eq!(conv["title"], "Keys in another order");
     assert_eq!(conv["kind"], "group");

@@ -56,8 +56,7 @@ fn the_current_layout_merges_files_and_repairs_text() {
         "cookbook.demo"
     );
     assert_eq!(share["reactions"][0]["emoji"], "❤️");
-    let recs = imp.records();
-    let conv = recs.iter().find(|r| r["type"] == "conversation").unwrap();
+    let conv = &imp.conversation();
     assert_eq!(conv["id"], "ig-c-ann.lee_17841400000000001");
     assert_eq!(conv["platform"], "instagram");
     assert_eq!(conv["title"], "Ann Lée");

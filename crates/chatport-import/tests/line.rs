@@ -117,11 +117,7 @@ fn twelve_hour_times_and_identical_lines_in_one_minute() {
         msgs[9]["event"]["kind"], "other",
         "unknown wordings are kept"
     );
-    let conv = imp
-        .records()
-        .into_iter()
-        .find(|r| r["type"] == "conversation")
-        .unwrap();
+    let conv = imp.conversation();
     assert_eq!(conv["kind"], "group");
     assert_eq!(conv["title"], "Book club");
 }
@@ -363,11 +359,7 @@ fn without_its_title_line_the_file_name_gives_the_title() {
     .unwrap();
     let imp = import_as(&p, Platform::Line, "out.jsonl", ImportOptions::default()).unwrap();
     assert_eq!(imp.report.messages, 2);
-    let conv = imp
-        .records()
-        .into_iter()
-        .find(|r| r["type"] == "conversation")
-        .unwrap();
+    let conv = imp.conversation();
     assert_eq!(conv["title"], "花子");
     assert_eq!(conv["kind"], "direct");
     let msgs = imp.messages();

@@ -198,8 +198,7 @@ fn edits_reactions_and_redactions_are_applied_to_their_target() {
 fn an_empty_room_still_gives_the_conversation() {
     let imp = snapshot("empty_room.json");
     assert_eq!(imp.report.messages, 0);
-    let recs = imp.records();
-    let conv = recs.iter().find(|r| r["type"] == "conversation").unwrap();
+    let conv = &imp.conversation();
     assert_eq!(conv["title"], "Quiet");
 }
 

@@ -108,11 +108,7 @@ fn chat_md_parts_map_to_fields() {
         .find(|r| r["type"] == "account" && r["display_name"] == "Me")
         .unwrap();
     assert_eq!(me["is_self"], true);
-    let conv = imp
-        .records()
-        .into_iter()
-        .find(|r| r["type"] == "conversation")
-        .unwrap();
+    let conv = imp.conversation();
     assert_eq!(conv["title"], "Ann Lee");
     assert_eq!(conv["kind"], "direct");
 }
@@ -135,11 +131,7 @@ fn data_json_is_read_rather_than_chat_md() {
         msgs[6]["extensions"]["org.signal"]["edited"], true,
         "unknown keys kept"
     );
-    let conv = imp
-        .records()
-        .into_iter()
-        .find(|r| r["type"] == "conversation")
-        .unwrap();
+    let conv = imp.conversation();
     assert_eq!(conv["kind"], "group");
     assert_eq!(conv["title"], "Book club");
 }
@@ -169,11 +161,7 @@ fn sigtop_text_blocks() {
     assert_eq!(edited["edited"]["history"][1]["text"], "See you at 7");
     assert_eq!(msgs[4]["event"]["platform_kind"], "group-v2-change");
     assert_eq!(msgs[5]["event"]["platform_kind"], "unknown");
-    let conv = imp
-        .records()
-        .into_iter()
-        .find(|r| r["type"] == "conversation")
-        .unwrap();
+    let conv = imp.conversation();
     assert_eq!(conv["title"], "Ann Lee (+15551234567)");
 }
 
@@ -237,11 +225,7 @@ fn sigtop_json_objects() {
     assert!(msgs[6].get("deleted").is_some());
     assert_eq!(msgs[7]["call"]["outcome"], "missed");
     assert_eq!(msgs[7]["extensions"]["org.signal"]["type"], "call-history");
-    let conv = imp
-        .records()
-        .into_iter()
-        .find(|r| r["type"] == "conversation")
-        .unwrap();
+    let conv = imp.conversation();
     assert_eq!(conv["platform_id"], "c0ffee00-0000-4000-8000-0000000000aa");
 }
 
@@ -461,10 +445,6 @@ fn a_zipped_export_folder_with_a_top_folder_imports_with_its_media() {
     assert_eq!(imp.report.messages, 13);
     let look = find(&imp.messages(), "Look").clone();
     assert_eq!(look["attachments"][0]["status"], "present");
-    let conv = imp
-        .records()
-        .into_iter()
-        .find(|r| r["type"] == "conversation")
-        .unwrap();
+    let conv = imp.conversation();
     assert_eq!(conv["title"], "Ann Lee");
 }

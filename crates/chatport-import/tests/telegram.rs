@@ -132,8 +132,7 @@ fn empty_messages_array_still_gives_the_conversation() {
 #[test]
 fn chat_metadata_after_the_messages() {
     let imp = snapshot("messages_before_metadata.json");
-    let recs = imp.records();
-    let conv = recs.iter().find(|r| r["type"] == "conversation").unwrap();
+    let conv = &imp.conversation();
     assert_eq!(conv["kind"], "channel");
     assert_eq!(conv["title"], "Late metadata channel");
     assert_eq!(conv["platform_id"], "1555000000");

@@ -137,7 +137,7 @@ fn title_from_the_file_name_and_me_marks_the_exporting_user() {
         },
     );
     let recs = imp.records();
-    let conv = recs.iter().find(|r| r["type"] == "conversation").unwrap();
+    let conv = &imp.conversation();
     assert_eq!(conv["title"], "Ann 👩‍👩‍👧");
     assert_eq!(conv["kind"], "direct");
     let me = recs

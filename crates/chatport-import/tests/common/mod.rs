@@ -62,12 +62,25 @@ impl Imported {
             .collect()
     }
 
-    /// The message records.
-    pub fn messages(&self) -> Vec<serde_json::Value> {
+    /// The first conversation record.
+    pub fn conversation(&self) -> serde_json::Value {
+        self.of_type("conversation")
+            .into_iter()
+            .next()
+            .expect("the archive has a conversation")
+    }
+
+    /// The records of type `t`, in archive order.
+    pub fn of_type(&self, t: &str) -> Vec<serde_json::Value> {
         self.records()
             .into_iter()
-            .filter(|r| r["type"] == "message")
+            .filter(|r| r["type"] == t)
             .collect()
+    }
+
+    /// The message records.
+    pub fn messages(&self) -> Vec<serde_json::Value> {
+        self.of_type("message")
     }
 }
 
