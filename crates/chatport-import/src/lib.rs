@@ -22,6 +22,7 @@ mod chatlab;
 mod discord;
 mod error;
 mod googlechat;
+mod hashing;
 mod input;
 mod instagram;
 mod line;

@@ -5,34 +5,14 @@
 //! instead of the writer's 16 bytes each; any other id is kept as text.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::BuildHasherDefault;
 
 /// Bits per block.
 const BLOCK_BITS: u64 = 4096;
 
-/// Hashes a block number by multiplying it (block numbers are small and dense; SipHash is
-/// needlessly slow for them, and the number itself would leave the table's tag bits all zero).
-#[derive(Default, Clone, Copy)]
-struct BlockHasher(u64);
-
-impl std::hash::Hasher for BlockHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01B3);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
 /// A set of message ids, numbers as bits and the rest as text.
 #[derive(Default)]
 pub(crate) struct SeenIds {
-    blocks: HashMap<u64, Box<[u64; (BLOCK_BITS / 64) as usize]>, BuildHasherDefault<BlockHasher>>,
+    blocks: HashMap<u64, Box<[u64; (BLOCK_BITS / 64) as usize]>, crate::hashing::BuildFastHasher>,
     other: HashSet<String>,
 }
 

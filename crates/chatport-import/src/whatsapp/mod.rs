@@ -26,27 +26,8 @@ use chatport_model::{
 };
 use header::{Header, Style};
 /// Name sets and maps with a fast hash: they are consulted for every line.
-type NameSet = std::collections::HashSet<String, BuildShortHasher>;
-type NameMap = std::collections::HashMap<String, String, BuildShortHasher>;
-
-/// Hashes short keys (names) with one-shot xxh3 calls, much faster on a few bytes than the
-/// streaming hasher: a `str` arrives as one `write` of its bytes and a `write_u8` marker.
-#[derive(Default, Clone, Copy)]
-struct ShortHasher(u64);
-
-impl std::hash::Hasher for ShortHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
-    }
-    fn write_u8(&mut self, n: u8) {
-        self.0 = (self.0 ^ u64::from(n)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type BuildShortHasher = std::hash::BuildHasherDefault<ShortHasher>;
+type NameSet = std::collections::HashSet<String, crate::hashing::BuildFastHasher>;
+type NameMap = std::collections::HashMap<String, String, crate::hashing::BuildFastHasher>;
 
 const PLATFORM: &str = "whatsapp";
 const NAMESPACE: &str = "com.whatsapp";
