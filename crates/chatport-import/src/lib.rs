@@ -17,6 +17,7 @@
 //! no decryption, no network. Whatever they cannot turn into a record they count in the
 //! [`ImportReport`] with a reason.
 
+mod background;
 mod chatgpt;
 mod chatlab;
 mod discord;

@@ -4,6 +4,7 @@
 //! accounts, conversations, then the spooled messages, written under a temporary name, validated,
 //! and renamed into place. Media files are copied and hashed as they are met.
 
+use crate::background::BackgroundFile;
 use crate::error::ImportError;
 use crate::input::Input;
 use crate::report::{self, ImportReport, Validation};
@@ -67,7 +68,7 @@ pub struct Sink {
     final_path: PathBuf,
     tmp_path: PathBuf,
     spool_path: PathBuf,
-    body: Option<ArchiveWriter<BufWriter<File>>>,
+    body: Option<ArchiveWriter<BackgroundFile>>,
     header: Header,
     accounts: Vec<Account>,
     account_index: HashMap<String, usize>,
@@ -185,7 +186,8 @@ impl Sink {
             ImportError::io_shown(format!("cannot write in {}", folder.display()), e)
         };
         let spool = File::create(&spool_path).map_err(cannot_write)?;
-        let body = ArchiveWriter::without_header(BufWriter::with_capacity(1 << 20, spool));
+        let spool = BackgroundFile::new(spool, false).map_err(cannot_write)?;
+        let body = ArchiveWriter::without_header(spool);
         let media = match kind {
             OutputKind::Jsonl => Media::None,
             OutputKind::Dir => {
@@ -688,7 +690,8 @@ impl Sink {
             _ => self.tmp_path.clone(),
         };
         let f = File::create(&path).map_err(|e| ImportError::io(&path, e))?;
-        let mut w = ArchiveWriter::new(BufWriter::with_capacity(1 << 20, f), &self.header)?;
+        let f = BackgroundFile::new(f, true).map_err(|e| ImportError::io(&path, e))?;
+        let mut w = ArchiveWriter::new(f, &self.header)?;
         for a in &self.accounts {
             w.account(a)?;
         }
@@ -721,7 +724,7 @@ impl Sink {
         }
     }
 
-    fn body_mut(&mut self) -> Result<&mut ArchiveWriter<BufWriter<File>>, ImportError> {
+    fn body_mut(&mut self) -> Result<&mut ArchiveWriter<BackgroundFile>, ImportError> {
         self.body
             .as_mut()
             .ok_or_else(|| ImportError::Bug("sink used after finish".into()))
@@ -734,15 +737,22 @@ impl Sink {
             .body
             .take()
             .ok_or_else(|| ImportError::Bug("sink finished twice".into()))?;
-        let file = body
-            .finish()?
-            .into_inner()
-            .map_err(|e| ImportError::io(&self.spool_path, e.into_error()))?;
-        if self.direct {
-            file.sync_all()
-                .map_err(|e| ImportError::io(&self.tmp_path, e))?;
-        }
-        drop(file);
+        let file = body.finish()?.finish().map_err(|e| {
+            let p = if self.direct {
+                &self.tmp_path
+            } else {
+                &self.spool_path
+            };
+            ImportError::io(p, e)
+        })?;
+        // The archive file, synced once validated: the validation pass reads it from memory
+        // while the disk catches up.
+        let mut unsynced = if self.direct {
+            Some(file)
+        } else {
+            drop(file);
+            None
+        };
         // Coverage from the messages, where the importer did not give it.
         let source = self.source_id.clone();
         let stats = if self.direct {
@@ -783,10 +793,10 @@ impl Sink {
             _ if self.direct => {}
             Media::None => {
                 let p = self.tmp_path.clone();
-                self.assemble_file(&p)?;
+                unsynced = Some(self.assemble_file(&p)?);
             }
             Media::Dir(root) => {
-                self.assemble_file(&root.join(chatport_validate::ARCHIVE_NAME))?;
+                unsynced = Some(self.assemble_file(&root.join(chatport_validate::ARCHIVE_NAME))?);
             }
             Media::Zip(mut z) => {
                 let opts = zip::write::SimpleFileOptions::default()
@@ -853,6 +863,10 @@ impl Sink {
                 )));
             }
         }
+        if let Some(f) = unsynced {
+            f.sync_all()
+                .map_err(|e| ImportError::io(&self.tmp_path, e))?;
+        }
         if std::fs::symlink_metadata(&self.final_path).is_ok() {
             let r = if self.final_path.is_dir() {
                 std::fs::remove_dir_all(&self.final_path)
@@ -870,8 +884,8 @@ impl Sink {
     }
 
     /// Writes the archive to the file `p`: the records kept in memory, then the spool copied
-    /// file to file (in the kernel where the system can).
-    fn assemble_file(&mut self, p: &Path) -> Result<(), ImportError> {
+    /// file to file (in the kernel where the system can). Returns the file, not yet synced.
+    fn assemble_file(&mut self, p: &Path) -> Result<File, ImportError> {
         let f = File::create(p).map_err(|e| ImportError::io(p, e))?;
         let mut w = BufWriter::with_capacity(1 << 20, f);
         self.write_top(&mut w)?;
@@ -881,7 +895,7 @@ impl Sink {
         let mut spool =
             File::open(&self.spool_path).map_err(|e| ImportError::io(&self.spool_path, e))?;
         std::io::copy(&mut spool, &mut f).map_err(|e| ImportError::io(p, e))?;
-        f.sync_all().map_err(|e| ImportError::io(p, e))
+        Ok(f)
     }
 
     fn write_top(&mut self, out: &mut dyn Write) -> Result<(), ImportError> {
