@@ -137,6 +137,17 @@ impl Drop for BackgroundFile {
     }
 }
 
+/// Starts writing `file`'s data to disk on a thread of its own, and returns at once; join the
+/// handle for the outcome. For work that can go on meanwhile (validating the archive just
+/// written), so that the final sync finds the disk done. The thread holds its own handle to the
+/// file, so the caller may close `file`.
+pub fn sync_in_background(file: &File) -> io::Result<JoinHandle<io::Result<()>>> {
+    let f = file.try_clone()?;
+    std::thread::Builder::new()
+        .name("chatport-sync".into())
+        .spawn(move || f.sync_data())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

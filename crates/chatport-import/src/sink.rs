@@ -4,7 +4,7 @@
 //! accounts, conversations, then the spooled messages, written under a temporary name, validated,
 //! and renamed into place. Media files are copied and hashed as they are met.
 
-use crate::background::BackgroundFile;
+use crate::background::{BackgroundFile, sync_in_background};
 use crate::error::ImportError;
 use crate::input::Input;
 use crate::report::{self, ImportReport, Validation};
@@ -820,6 +820,12 @@ impl Sink {
             }
         }
         let _ = std::fs::remove_file(&self.spool_path);
+        let syncing = match &unsynced {
+            Some(f) if validate => {
+                Some(sync_in_background(f).map_err(|e| ImportError::io(&self.tmp_path, e))?)
+            }
+            _ => None,
+        };
         if validate {
             let v = chatport_validate::validate_path(
                 &self.tmp_path,
@@ -862,6 +868,11 @@ impl Sink {
                     first.join("; ")
                 )));
             }
+        }
+        if let Some(h) = syncing {
+            h.join()
+                .map_err(|_| ImportError::Bug("the thread syncing the output panicked".into()))?
+                .map_err(|e| ImportError::io(&self.tmp_path, e))?;
         }
         if let Some(f) = unsynced {
             f.sync_all()
