@@ -16,10 +16,10 @@ use std::thread::JoinHandle;
 pub const CHUNK: usize = 1 << 20;
 
 /// Buffers that may wait for the writing thread before the importer's thread waits in turn.
-pub const IN_FLIGHT: usize = 8;
+pub const IN_FLIGHT: usize = 4;
 
 /// Bytes written between two requests that the disk catch up, for a file that will be synced.
-const SYNC_EVERY: u64 = 32 << 20;
+const SYNC_EVERY: u64 = 16 << 20;
 
 /// A [`Write`] to a file, whose writing happens on a thread of its own.
 ///
@@ -38,29 +38,55 @@ pub struct BackgroundFile {
 }
 
 impl BackgroundFile {
-    /// Starts writing to `file` on a new thread. With `sync` true, the thread also has the file's
-    /// data written to disk as it goes ([`File::sync_data`] every few tens of MiB), for a file
-    /// that will be synced once complete: the final sync then waits only for the last part.
+    /// Starts writing to `file` on a new thread. With `sync` true, a third thread also has the
+    /// file's data written to disk as it goes ([`File::sync_data`] every [`SYNC_EVERY`] bytes,
+    /// or as often as the disk allows), for a file that will be synced once complete: the final
+    /// sync then waits only for the last part, and the writing never waits for the disk.
     pub fn new(file: File, sync: bool) -> io::Result<Self> {
         let (to_writer, from_importer) = sync_channel::<Vec<u8>>(IN_FLIGHT);
         let (back, spare) = sync_channel::<Vec<u8>>(IN_FLIGHT + 1);
+        let syncer = if sync {
+            let f = file.try_clone()?;
+            // One pending request at most: requests made while a sync runs fold into one.
+            let (kick, kicked) = sync_channel::<()>(1);
+            let t = std::thread::Builder::new()
+                .name("chatport-sync".into())
+                .spawn(move || kicked.iter().try_for_each(|()| f.sync_data()))?;
+            Some((kick, t))
+        } else {
+            None
+        };
         let thread = std::thread::Builder::new()
             .name("chatport-write".into())
             .spawn(move || {
                 let mut file = file;
-                let (mut written, mut synced) = (0u64, 0u64);
+                let (mut written, mut kicked) = (0u64, 0u64);
+                let mut outcome = Ok(());
                 for mut buf in from_importer {
-                    file.write_all(&buf)?;
+                    if let Err(e) = file.write_all(&buf) {
+                        outcome = Err(e);
+                        break;
+                    }
                     written += buf.len() as u64;
-                    if sync && written - synced >= SYNC_EVERY {
-                        file.sync_data()?;
-                        synced = written;
+                    if let Some((kick, _)) = &syncer
+                        && written - kicked >= SYNC_EVERY
+                    {
+                        let _ = kick.try_send(());
+                        kicked = written;
                     }
                     buf.clear();
                     // The importer may have stopped taking buffers back: then this one goes.
                     let _ = back.try_send(buf);
                 }
-                Ok(file)
+                if let Some((kick, t)) = syncer {
+                    drop(kick);
+                    let synced = t
+                        .join()
+                        .map_err(|_| io::Error::other("the syncing thread panicked"))
+                        .and_then(|r| r);
+                    outcome = outcome.and(synced);
+                }
+                outcome.map(|()| file)
             })?;
         Ok(BackgroundFile {
             current: Vec::with_capacity(CHUNK),

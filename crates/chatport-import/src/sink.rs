@@ -87,6 +87,8 @@ pub struct Sink {
     direct_counts: (u64, u64),
     /// The conversation of the last message and its index: most messages follow one of theirs.
     last_conversation: Option<(String, usize)>,
+    /// Messages written, by kind (indexes of [`KINDS`]).
+    kind_counts: [u64; KINDS.len()],
 }
 
 /// The temporary files and folders of the imports running in this process.
@@ -237,6 +239,7 @@ impl Sink {
             direct: false,
             direct_counts: (0, 0),
             last_conversation: None,
+            kind_counts: [0; KINDS.len()],
         })
     }
 
@@ -473,13 +476,8 @@ impl Sink {
             }
             Err(e) => return Err(e.into()),
         }
-        let kind = message_kind(m);
-        match self.report.messages_by_kind.get_mut(kind) {
-            Some(n) => *n += 1,
-            None => {
-                self.report.messages_by_kind.insert(kind.to_owned(), 1);
-            }
-        }
+        // Counted here, added to the report's map when the sink finishes.
+        self.kind_counts[kind_index(m)] += 1;
         for a in &m.attachments {
             let s = match a.status {
                 MediaStatus::Present => "present",
@@ -786,6 +784,15 @@ impl Sink {
                 }
             }
         }
+        for (kind, n) in KINDS.iter().zip(self.kind_counts) {
+            if n > 0 {
+                *self
+                    .report
+                    .messages_by_kind
+                    .entry((*kind).to_owned())
+                    .or_insert(0) += n;
+            }
+        }
         self.report.conversations = self.conversations.len() as u64 + self.direct_counts.1;
         self.report.participants = self.accounts.len() as u64 + self.direct_counts.0;
         let media = std::mem::replace(&mut self.media, Media::None);
@@ -962,24 +969,34 @@ fn strip_original(mut t: Time) -> Time {
 
 /// The kind a message is counted under in the report.
 pub fn message_kind(m: &Message) -> &'static str {
+    KINDS[kind_index(m)]
+}
+
+/// The kinds [`message_kind`] tells apart, in the order it tests them.
+const KINDS: [&str; 9] = [
+    "event", "deleted", "call", "poll", "location", "contact", "media", "text", "empty",
+];
+
+/// The index in [`KINDS`] of a message's kind.
+fn kind_index(m: &Message) -> usize {
     if m.event.is_some() {
-        "event"
+        0
     } else if m.deleted.is_some() {
-        "deleted"
+        1
     } else if m.call.is_some() {
-        "call"
+        2
     } else if m.poll.is_some() {
-        "poll"
+        3
     } else if m.location.is_some() {
-        "location"
+        4
     } else if m.contact.is_some() {
-        "contact"
+        5
     } else if !m.attachments.is_empty() {
-        "media"
+        6
     } else if m.text.as_deref().is_some_and(|t| !t.is_empty()) || !m.embeds.is_empty() {
-        "text"
+        7
     } else {
-        "empty"
+        8
     }
 }
 

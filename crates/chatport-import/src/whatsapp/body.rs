@@ -146,11 +146,11 @@ pub struct Body<'a> {
     /// True when the body carried an edit marker.
     pub edited: bool,
     /// A location.
-    pub location: Option<Location>,
+    pub location: Option<Box<Location>>,
     /// A poll.
-    pub poll: Option<Poll>,
+    pub poll: Option<Box<Poll>>,
     /// A call.
-    pub call: Option<Call>,
+    pub call: Option<Box<Call>>,
     /// True when the body's words are not all kept by the fields above (an attachment marker's
     /// wording, an edit marker, a poll's layout): the importer then keeps the body verbatim.
     pub transformed: bool,
@@ -270,7 +270,7 @@ pub fn parse(body: &str) -> Body<'_> {
         return b;
     }
     if short && let Some(call) = call(whole) {
-        b.call = Some(call);
+        b.call = Some(Box::new(call));
         b.text = Some(whole);
         return b;
     }
@@ -329,14 +329,14 @@ pub fn parse(body: &str) -> Body<'_> {
     if whole.starts_with(['l', 'L'])
         && let Some(loc) = location(whole)
     {
-        b.location = Some(loc);
+        b.location = Some(Box::new(loc));
         b.text = Some(whole);
         return b;
     }
     if whole.starts_with("POLL:")
         && let Some(poll) = poll(whole)
     {
-        b.poll = Some(poll);
+        b.poll = Some(Box::new(poll));
         b.transformed = true;
         return b;
     }

@@ -748,9 +748,9 @@ impl State<'_> {
                         placeholder: Some(placeholder),
                     }));
                 }
-                m.location = b.location.map(Box::new);
-                m.poll = b.poll.map(Box::new);
-                m.call = b.call.map(Box::new);
+                m.location = b.location;
+                m.poll = b.poll;
+                m.call = b.call;
                 for media in b.media {
                     let a = match (&media.file, media.omitted) {
                         (Some(file), _) => {
