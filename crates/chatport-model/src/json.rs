@@ -178,12 +178,17 @@ fn write_origin(buf: &mut Vec<u8>, o: &Origin) {
 /// Writes `n` in decimal.
 fn write_u64(buf: &mut Vec<u8>, n: u64) {
     let mut digits = [0u8; 20];
-    buf.extend_from_slice(decimal(n, &mut digits).as_bytes());
+    buf.extend_from_slice(decimal_digits(n, &mut digits));
 }
 
 /// `n` in decimal, written into `digits` (the text is a part of it): for callers that format
 /// millions of numbers and want no allocation.
-pub fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &str {
+pub fn decimal(n: u64, digits: &mut [u8; 20]) -> &str {
+    std::str::from_utf8(decimal_digits(n, digits)).unwrap_or("0")
+}
+
+/// [`decimal`] as the ASCII digits' bytes, for a writer of bytes (no UTF-8 check needed).
+fn decimal_digits(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
     let mut i = digits.len();
     loop {
         i -= 1;
@@ -193,7 +198,7 @@ pub fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &str {
             break;
         }
     }
-    std::str::from_utf8(&digits[i..]).unwrap_or("0")
+    &digits[i..]
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
