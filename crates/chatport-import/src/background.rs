@@ -19,7 +19,7 @@ pub const CHUNK: usize = 1 << 20;
 pub const IN_FLIGHT: usize = 4;
 
 /// Bytes written between two requests that the disk catch up, for a file that will be synced.
-const SYNC_EVERY: u64 = 16 << 20;
+pub const SYNC_EVERY: u64 = 16 << 20;
 
 /// A [`Write`] to a file, whose writing happens on a thread of its own.
 ///
@@ -46,13 +46,7 @@ impl BackgroundFile {
         let (to_writer, from_importer) = sync_channel::<Vec<u8>>(IN_FLIGHT);
         let (back, spare) = sync_channel::<Vec<u8>>(IN_FLIGHT + 1);
         let syncer = if sync {
-            let f = file.try_clone()?;
-            // One pending request at most: requests made while a sync runs fold into one.
-            let (kick, kicked) = sync_channel::<()>(1);
-            let t = std::thread::Builder::new()
-                .name("chatport-sync".into())
-                .spawn(move || kicked.iter().try_for_each(|()| f.sync_data()))?;
-            Some((kick, t))
+            Some(Syncer::new(&file)?)
         } else {
             None
         };
@@ -68,23 +62,18 @@ impl BackgroundFile {
                         break;
                     }
                     written += buf.len() as u64;
-                    if let Some((kick, _)) = &syncer
+                    if let Some(syncer) = &syncer
                         && written - kicked >= SYNC_EVERY
                     {
-                        let _ = kick.try_send(());
+                        syncer.kick();
                         kicked = written;
                     }
                     buf.clear();
                     // The importer may have stopped taking buffers back: then this one goes.
                     let _ = back.try_send(buf);
                 }
-                if let Some((kick, t)) = syncer {
-                    drop(kick);
-                    let synced = t
-                        .join()
-                        .map_err(|_| io::Error::other("the syncing thread panicked"))
-                        .and_then(|r| r);
-                    outcome = outcome.and(synced);
+                if let Some(syncer) = syncer {
+                    outcome = outcome.and(syncer.finish());
                 }
                 outcome.map(|()| file)
             })?;
@@ -163,15 +152,56 @@ impl Drop for BackgroundFile {
     }
 }
 
-/// Starts writing `file`'s data to disk on a thread of its own, and returns at once; join the
-/// handle for the outcome. For work that can go on meanwhile (validating the archive just
-/// written), so that the final sync finds the disk done. The thread holds its own handle to the
-/// file, so the caller may close `file`.
-pub fn sync_in_background(file: &File) -> io::Result<JoinHandle<io::Result<()>>> {
-    let f = file.try_clone()?;
-    std::thread::Builder::new()
-        .name("chatport-sync".into())
-        .spawn(move || f.sync_data())
+/// A thread that writes a file's data to disk ([`File::sync_data`]) when asked, so that the
+/// disk works while the caller goes on (writing more, copying, validating) and the final sync
+/// finds little left to do. Requests made while a sync runs fold into one.
+pub struct Syncer {
+    kick: Option<SyncSender<()>>,
+    thread: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl Syncer {
+    /// Starts the thread, with its own handle to `file` (the caller may close `file`).
+    pub fn new(file: &File) -> io::Result<Self> {
+        let f = file.try_clone()?;
+        let (kick, kicked) = sync_channel::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("chatport-sync".into())
+            .spawn(move || kicked.iter().try_for_each(|()| f.sync_data()))?;
+        Ok(Syncer {
+            kick: Some(kick),
+            thread: Some(thread),
+        })
+    }
+
+    /// Asks for the data written so far to go to disk; returns at once.
+    pub fn kick(&self) {
+        if let Some(k) = &self.kick {
+            // Full: a request is already waiting, and it will cover this one.
+            let _ = k.try_send(());
+        }
+    }
+
+    /// Waits for the syncs asked for, and returns the first error. The caller still syncs the
+    /// file itself at the end (this syncs data, not the file's size and metadata).
+    pub fn finish(mut self) -> io::Result<()> {
+        self.kick = None;
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .map_err(|_| io::Error::other("the syncing thread panicked"))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Syncer {
+    fn drop(&mut self) {
+        self.kick = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -214,6 +244,26 @@ mod tests {
         drop(w);
         // The full chunk went to the thread; the tail was never handed over.
         assert_eq!(read(&p).len(), CHUNK);
+    }
+
+    #[test]
+    fn a_syncer_takes_many_requests_and_finishes_once_they_are_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out");
+        let mut f = File::create(&p).unwrap();
+        let syncer = Syncer::new(&f).unwrap();
+        for i in 0..50u8 {
+            f.write_all(&[i; 4096]).unwrap();
+            syncer.kick();
+        }
+        syncer.finish().unwrap();
+        // Its own handle: the file stays usable, and dropping an unfinished syncer returns.
+        f.write_all(b"end").unwrap();
+        let other = Syncer::new(&f).unwrap();
+        other.kick();
+        drop(other);
+        drop(f);
+        assert_eq!(read(&p).len(), 50 * 4096 + 3);
     }
 
     #[test]

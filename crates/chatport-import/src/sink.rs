@@ -4,7 +4,7 @@
 //! accounts, conversations, then the spooled messages, written under a temporary name, validated,
 //! and renamed into place. Media files are copied and hashed as they are met.
 
-use crate::background::{BackgroundFile, sync_in_background};
+use crate::background::{BackgroundFile, SYNC_EVERY, Syncer};
 use crate::error::ImportError;
 use crate::input::Input;
 use crate::report::{self, ImportReport, Validation};
@@ -746,7 +746,9 @@ impl Sink {
         // The archive file, synced once validated: the validation pass reads it from memory
         // while the disk catches up.
         let mut unsynced = if self.direct {
-            Some(file)
+            let syncer = Syncer::new(&file).map_err(|e| ImportError::io(&self.tmp_path, e))?;
+            syncer.kick();
+            Some((file, syncer))
         } else {
             drop(file);
             None
@@ -827,12 +829,6 @@ impl Sink {
             }
         }
         let _ = std::fs::remove_file(&self.spool_path);
-        let syncing = match &unsynced {
-            Some(f) if validate => {
-                Some(sync_in_background(f).map_err(|e| ImportError::io(&self.tmp_path, e))?)
-            }
-            _ => None,
-        };
         if validate {
             let v = chatport_validate::validate_path(
                 &self.tmp_path,
@@ -876,12 +872,10 @@ impl Sink {
                 )));
             }
         }
-        if let Some(h) = syncing {
-            h.join()
-                .map_err(|_| ImportError::Bug("the thread syncing the output panicked".into()))?
+        if let Some((f, syncer)) = unsynced {
+            syncer
+                .finish()
                 .map_err(|e| ImportError::io(&self.tmp_path, e))?;
-        }
-        if let Some(f) = unsynced {
             f.sync_all()
                 .map_err(|e| ImportError::io(&self.tmp_path, e))?;
         }
@@ -902,18 +896,28 @@ impl Sink {
     }
 
     /// Writes the archive to the file `p`: the records kept in memory, then the spool copied
-    /// file to file (in the kernel where the system can). Returns the file, not yet synced.
-    fn assemble_file(&mut self, p: &Path) -> Result<File, ImportError> {
+    /// file to file (in the kernel where the system can), a part at a time, the disk being
+    /// asked to write each part while the next is copied. Returns the file, whose final sync
+    /// is still to come, with the thread syncing its data.
+    fn assemble_file(&mut self, p: &Path) -> Result<(File, Syncer), ImportError> {
         let f = File::create(p).map_err(|e| ImportError::io(p, e))?;
         let mut w = BufWriter::with_capacity(1 << 20, f);
         self.write_top(&mut w)?;
         let mut f = w
             .into_inner()
             .map_err(|e| ImportError::io(p, e.into_error()))?;
-        let mut spool =
+        let spool =
             File::open(&self.spool_path).map_err(|e| ImportError::io(&self.spool_path, e))?;
-        std::io::copy(&mut spool, &mut f).map_err(|e| ImportError::io(p, e))?;
-        Ok(f)
+        let syncer = Syncer::new(&f).map_err(|e| ImportError::io(p, e))?;
+        loop {
+            let part = std::io::copy(&mut (&spool).take(SYNC_EVERY), &mut f)
+                .map_err(|e| ImportError::io(p, e))?;
+            if part == 0 {
+                break;
+            }
+            syncer.kick();
+        }
+        Ok((f, syncer))
     }
 
     fn write_top(&mut self, out: &mut dyn Write) -> Result<(), ImportError> {
