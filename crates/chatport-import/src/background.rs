@@ -1,19 +1,31 @@
 //! A file written on a second thread: the importer's thread fills buffers and hands them over,
-//! and the writing thread makes the `write` calls (the kernel's copy into the page cache) and,
-//! for an output that will be synced, asks the disk to start on what it has so far.
+//! and the writing thread makes the `write` calls (the kernel's copy into the page cache). For an
+//! output that will be synced, a third thread ([`Syncer`]) has the disk write what is there so
+//! far while the import goes on, so that the final sync finds little left to do.
 //!
-//! The importer's thread then spends its time converting messages, not in the kernel, and the
-//! final `fsync` finds most of the file already on disk. Memory stays bounded: at most
-//! [`IN_FLIGHT`] buffers of [`CHUNK`] bytes wait for the writing thread, which sends each back
-//! once written.
+//! Memory stays bounded: at most [`IN_FLIGHT`] full buffers wait for the writing thread, which
+//! sends each back once written; a buffer holds one hand-over of the archive writer (1 MiB and
+//! the record that crossed it), or [`CHUNK`] bytes of smaller writes.
+//!
+//! An abandoned output (dropped without `finish`: an error, Ctrl-C) stops at once: buffers still
+//! queued are not written and no further sync starts. Only a sync already in progress is waited
+//! for, as the system gives no way to interrupt one; progressive syncs are kept short for that
+//! reason, and stop for the rest of the file once one of them shows a disk slower than
+//! [`SLOW_SYNC`] allows.
 
 use std::fs::File;
 use std::io::{self, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// Bytes gathered before a buffer is handed to the writing thread.
 pub const CHUNK: usize = 1 << 20;
+
+/// The capacity of a fresh buffer: a chunk, and room for the record that crosses it.
+const BUFFER: usize = CHUNK + (64 << 10);
 
 /// Buffers that may wait for the writing thread before the importer's thread waits in turn.
 pub const IN_FLIGHT: usize = 4;
@@ -21,12 +33,22 @@ pub const IN_FLIGHT: usize = 4;
 /// Bytes written between two requests that the disk catch up, for a file that will be synced.
 pub const SYNC_EVERY: u64 = 16 << 20;
 
+/// Whether outputs are synced as they are written. Only on Linux, where `fdatasync` writes the
+/// file's data and no more; elsewhere (macOS's full sync flushes the whole drive's cache) the
+/// output is synced once, at the end.
+pub const PROGRESSIVE: bool = cfg!(target_os = "linux");
+
+/// A progressive sync that takes longer than this shows a disk slower than the import (here
+/// below about 64 MB/s): the syncs stop for the rest of the file, which the final sync writes,
+/// so that an abandoned import is never held up long by a sync it no longer needs.
+const SLOW_SYNC: Duration = Duration::from_millis(250);
+
 /// A [`Write`] to a file, whose writing happens on a thread of its own.
 ///
-/// Errors of the writing thread come back on a later `write` or `flush`, and from
-/// [`BackgroundFile::finish`], which waits for every byte to be written. Dropped without
-/// `finish`, it still waits for the thread, so that the file is closed when the drop returns
-/// (the caller may be about to remove it), and drops what it did not write yet.
+/// Errors of the writing thread (and of its syncs) come back on a later `write` or `flush`, and
+/// from [`BackgroundFile::finish`], which waits for every byte to be written. Dropped without
+/// `finish`, it drops the buffers not yet written and waits for the thread, so that the file is
+/// closed when the drop returns (the caller may be about to remove it).
 pub struct BackgroundFile {
     /// The buffer being filled.
     current: Vec<u8>,
@@ -34,54 +56,74 @@ pub struct BackgroundFile {
     to_writer: Option<SyncSender<Vec<u8>>>,
     /// Written buffers back from the writing thread, for reuse.
     spare: Receiver<Vec<u8>>,
-    thread: Option<JoinHandle<io::Result<File>>>,
+    thread: Option<JoinHandle<io::Result<Written>>>,
+    /// Set when the output is abandoned: the writing thread then stops.
+    abandoned: Arc<AtomicBool>,
+}
+
+/// What [`BackgroundFile::finish`] returns: the file, all written, and the thread syncing it
+/// (still running, for the caller to finish once it has done its own work).
+pub struct Written {
+    /// The file, every byte written.
+    pub file: File,
+    /// The progressive syncs' thread, when the file is synced as it is written.
+    pub syncer: Option<Syncer>,
 }
 
 impl BackgroundFile {
-    /// Starts writing to `file` on a new thread. With `sync` true, a third thread also has the
-    /// file's data written to disk as it goes ([`File::sync_data`] every [`SYNC_EVERY`] bytes,
-    /// or as often as the disk allows), for a file that will be synced once complete: the final
-    /// sync then waits only for the last part, and the writing never waits for the disk.
+    /// Starts writing to `file` on a new thread. With `sync` true (and [`PROGRESSIVE`]), a
+    /// [`Syncer`] also has the file's data written to disk every [`SYNC_EVERY`] bytes, or as
+    /// often as the disk allows, for a file that will be synced once complete.
     pub fn new(file: File, sync: bool) -> io::Result<Self> {
         let (to_writer, from_importer) = sync_channel::<Vec<u8>>(IN_FLIGHT);
         let (back, spare) = sync_channel::<Vec<u8>>(IN_FLIGHT + 1);
-        let syncer = if sync {
+        let syncer = if sync && PROGRESSIVE {
             Some(Syncer::new(&file)?)
         } else {
             None
         };
+        let abandoned = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&abandoned);
         let thread = std::thread::Builder::new()
             .name("chatport-write".into())
             .spawn(move || {
                 let mut file = file;
                 let (mut written, mut kicked) = (0u64, 0u64);
-                let mut outcome = Ok(());
                 for mut buf in from_importer {
-                    if let Err(e) = file.write_all(&buf) {
-                        outcome = Err(e);
+                    if stop.load(Ordering::Relaxed) {
+                        // Abandoned: what is still queued is not wanted.
                         break;
                     }
+                    file.write_all(&buf)?;
                     written += buf.len() as u64;
-                    if let Some(syncer) = &syncer
+                    if let Some(s) = &syncer
                         && written - kicked >= SYNC_EVERY
                     {
-                        syncer.kick();
+                        // A failed sync ends the writing now rather than at the end.
+                        if s.failed() {
+                            break;
+                        }
+                        s.kick();
                         kicked = written;
                     }
                     buf.clear();
-                    // The importer may have stopped taking buffers back: then this one goes.
-                    let _ = back.try_send(buf);
+                    // Over-grown buffers (a record of many MiB) are let go, not kept.
+                    if buf.capacity() <= BUFFER {
+                        // The importer may have stopped taking buffers back: then this one goes.
+                        let _ = back.try_send(buf);
+                    }
                 }
-                if let Some(syncer) = syncer {
-                    outcome = outcome.and(syncer.finish());
+                match syncer {
+                    Some(s) if s.failed() => s.finish().map(|()| Written { file, syncer: None }),
+                    syncer => Ok(Written { file, syncer }),
                 }
-                outcome.map(|()| file)
             })?;
         Ok(BackgroundFile {
-            current: Vec::with_capacity(CHUNK),
+            current: Vec::with_capacity(BUFFER),
             to_writer: Some(to_writer),
             spare,
             thread: Some(thread),
+            abandoned,
         })
     }
 
@@ -92,7 +134,7 @@ impl BackgroundFile {
         }
         let next = match self.spare.try_recv() {
             Ok(b) => b,
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => Vec::with_capacity(CHUNK),
+            Err(TryRecvError::Empty | TryRecvError::Disconnected) => Vec::with_capacity(BUFFER),
         };
         let full = std::mem::replace(&mut self.current, next);
         let sent = match &self.to_writer {
@@ -109,9 +151,9 @@ impl BackgroundFile {
         }
     }
 
-    /// Closes the channel and waits for the writing thread; returns the file, or the thread's
-    /// first error. A second call reports that the file is closed.
-    fn close(&mut self) -> io::Result<File> {
+    /// Closes the channel and waits for the writing thread; returns what it wrote, or its first
+    /// error. A second call reports that the file is closed.
+    fn close(&mut self) -> io::Result<Written> {
         self.to_writer = None;
         match self.thread.take() {
             Some(t) => t
@@ -121,8 +163,9 @@ impl BackgroundFile {
         }
     }
 
-    /// Writes what is still buffered, waits until every byte is written, and returns the file.
-    pub fn finish(mut self) -> io::Result<File> {
+    /// Writes what is still buffered, waits until every byte is written, and returns the file
+    /// with the thread syncing it, if any: its syncs may still be running.
+    pub fn finish(mut self) -> io::Result<Written> {
         self.hand_over()?;
         self.close()
     }
@@ -130,7 +173,12 @@ impl BackgroundFile {
 
 impl Write for BackgroundFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.current.extend_from_slice(buf);
+        // A write that would overflow the buffer goes after a hand-over, into a fresh buffer
+        // (the archive writer hands over a little more than 1 MiB at a time).
+        if !self.current.is_empty() && self.current.len() + buf.len() > self.current.capacity() {
+            self.hand_over()?;
+        }
+        append(&mut self.current, buf);
         if self.current.len() >= CHUNK {
             self.hand_over()?;
         }
@@ -144,9 +192,18 @@ impl Write for BackgroundFile {
     }
 }
 
+/// Appends `buf` to `current`, growing it (when it must) to just what it needs rather than to
+/// twice its size as `Vec` would.
+fn append(current: &mut Vec<u8>, buf: &[u8]) {
+    current.reserve_exact(buf.len());
+    current.extend_from_slice(buf);
+}
+
 impl Drop for BackgroundFile {
     fn drop(&mut self) {
         if self.thread.is_some() {
+            self.abandoned.store(true, Ordering::Relaxed);
+            // The thread's syncer, dropped with it, starts no further sync.
             let _ = self.close();
         }
     }
@@ -154,10 +211,15 @@ impl Drop for BackgroundFile {
 
 /// A thread that writes a file's data to disk ([`File::sync_data`]) when asked, so that the
 /// disk works while the caller goes on (writing more, copying, validating) and the final sync
-/// finds little left to do. Requests made while a sync runs fold into one.
+/// finds little left to do. Requests made while a sync runs fold into one. Once a sync takes
+/// longer than [`SLOW_SYNC`], requests are ignored (the disk is slower than the import).
 pub struct Syncer {
     kick: Option<SyncSender<()>>,
     thread: Option<JoinHandle<io::Result<()>>>,
+    /// Set on drop (the file is abandoned): no further sync starts.
+    stop: Arc<AtomicBool>,
+    /// Set when a sync failed: the error comes from [`Syncer::finish`].
+    failed: Arc<AtomicBool>,
 }
 
 impl Syncer {
@@ -165,21 +227,47 @@ impl Syncer {
     pub fn new(file: &File) -> io::Result<Self> {
         let f = file.try_clone()?;
         let (kick, kicked) = sync_channel::<()>(1);
+        let stop = Arc::new(AtomicBool::new(false));
+        let failed = Arc::new(AtomicBool::new(false));
+        let (stop_seen, failed_set) = (Arc::clone(&stop), Arc::clone(&failed));
         let thread = std::thread::Builder::new()
             .name("chatport-sync".into())
-            .spawn(move || kicked.iter().try_for_each(|()| f.sync_data()))?;
+            .spawn(move || {
+                for () in kicked {
+                    if stop_seen.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let started = Instant::now();
+                    if let Err(e) = f.sync_data() {
+                        failed_set.store(true, Ordering::Relaxed);
+                        return Err(e);
+                    }
+                    if started.elapsed() > SLOW_SYNC {
+                        break;
+                    }
+                }
+                Ok(())
+            })?;
         Ok(Syncer {
             kick: Some(kick),
             thread: Some(thread),
+            stop,
+            failed,
         })
     }
 
     /// Asks for the data written so far to go to disk; returns at once.
     pub fn kick(&self) {
         if let Some(k) = &self.kick {
-            // Full: a request is already waiting, and it will cover this one.
+            // Full: a request is already waiting, and it covers this one. Disconnected: the
+            // syncs stopped (a slow disk, or an error that `finish` reports).
             let _ = k.try_send(());
         }
+    }
+
+    /// True once a sync failed.
+    pub fn failed(&self) -> bool {
+        self.failed.load(Ordering::Relaxed)
     }
 
     /// Waits for the syncs asked for, and returns the first error. The caller still syncs the
@@ -196,7 +284,10 @@ impl Syncer {
 }
 
 impl Drop for Syncer {
+    /// Abandons the syncs: a request still waiting is dropped, and only a sync in progress is
+    /// waited for (so that the file is closed when the drop returns).
     fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
         self.kick = None;
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -229,21 +320,41 @@ mod tests {
                 w.write_all(&part).unwrap();
                 expected.extend_from_slice(&part);
             }
-            w.finish().unwrap();
+            let written = w.finish().unwrap();
+            assert_eq!(written.syncer.is_some(), sync && PROGRESSIVE);
+            if let Some(s) = written.syncer {
+                s.finish().unwrap();
+            }
+            drop(written.file);
             assert_eq!(read(&p), expected);
         }
     }
 
     #[test]
-    fn dropped_unfinished_it_has_closed_the_file_and_written_what_it_handed_over() {
+    fn a_buffer_grows_to_what_one_write_needs_not_to_twice_its_size() {
+        let mut v = Vec::with_capacity(BUFFER);
+        append(&mut v, &[1; 100]);
+        assert_eq!(v.capacity(), BUFFER);
+        let mut v = Vec::with_capacity(BUFFER);
+        append(&mut v, &vec![2; BUFFER + 1]);
+        assert!(v.capacity() < BUFFER + 4096, "{}", v.capacity());
+    }
+
+    #[test]
+    fn dropped_unfinished_it_has_closed_the_file_and_written_no_more_than_it_was_given() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("out");
-        let mut w = BackgroundFile::new(File::create(&p).unwrap(), false).unwrap();
-        w.write_all(&vec![b'a'; CHUNK]).unwrap();
+        let mut w = BackgroundFile::new(File::create(&p).unwrap(), true).unwrap();
+        for _ in 0..8 {
+            w.write_all(&vec![b'a'; CHUNK]).unwrap();
+        }
         w.write_all(b"tail").unwrap();
         drop(w);
-        // The full chunk went to the thread; the tail was never handed over.
-        assert_eq!(read(&p).len(), CHUNK);
+        // Buffers still queued at the drop may or may not have been written; the tail, never
+        // handed over, was not. The file is closed: it can be removed and read whole.
+        let len = read(&p).len();
+        assert!(len <= 8 * CHUNK && len.is_multiple_of(CHUNK), "{len}");
+        std::fs::remove_file(&p).unwrap();
     }
 
     #[test]
@@ -256,6 +367,7 @@ mod tests {
             f.write_all(&[i; 4096]).unwrap();
             syncer.kick();
         }
+        assert!(!syncer.failed());
         syncer.finish().unwrap();
         // Its own handle: the file stays usable, and dropping an unfinished syncer returns.
         f.write_all(b"end").unwrap();
@@ -283,7 +395,7 @@ mod tests {
         }
         let e = match failed {
             Some(e) => e,
-            None => w.finish().expect_err("writes to /dev/full must fail"),
+            None => w.finish().err().expect("writes to /dev/full must fail"),
         };
         assert_eq!(e.raw_os_error(), Some(28), "{e}"); // ENOSPC
     }

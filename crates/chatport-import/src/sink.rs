@@ -4,7 +4,7 @@
 //! accounts, conversations, then the spooled messages, written under a temporary name, validated,
 //! and renamed into place. Media files are copied and hashed as they are met.
 
-use crate::background::{BackgroundFile, SYNC_EVERY, Syncer};
+use crate::background::{BackgroundFile, PROGRESSIVE, SYNC_EVERY, Syncer};
 use crate::error::ImportError;
 use crate::input::Input;
 use crate::report::{self, ImportReport, Validation};
@@ -50,7 +50,88 @@ impl OutputKind {
 enum Media {
     None,
     Dir(PathBuf),
-    Zip(Box<zip::ZipWriter<BufWriter<File>>>),
+    Zip(Box<zip::ZipWriter<ZipOut>>),
+}
+
+/// The file under a zip output. Once the output is abandoned (the import failed or was
+/// interrupted) or a write to it failed, it stops writing and goes on as a file of nowhere that
+/// keeps its position and length: the zip writer, which finishes its archive when dropped, then
+/// does so quietly instead of printing the same error again, and nothing more reaches the disk.
+struct ZipOut {
+    /// The file; `None` once the output is a file of nowhere.
+    file: Option<BufWriter<File>>,
+    /// The position and the length, counted in both modes.
+    pos: u64,
+    len: u64,
+    /// Set by the sink when it abandons the output.
+    abandoned: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl ZipOut {
+    /// The file, unless the output was abandoned or failed.
+    fn live(&mut self) -> Option<&mut BufWriter<File>> {
+        if self.abandoned.load(std::sync::atomic::Ordering::Relaxed) {
+            self.file = None;
+        }
+        self.file.as_mut()
+    }
+
+    /// Keeps the result of a call to the file; after an error the output is a file of nowhere.
+    fn keep<T>(&mut self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if r.is_err() {
+            self.file = None;
+        }
+        r
+    }
+}
+
+impl Write for ZipOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = match self.live() {
+            Some(f) => {
+                let r = f.write(buf);
+                self.keep(r)?
+            }
+            None => buf.len(),
+        };
+        self.pos += n as u64;
+        self.len = self.len.max(self.pos);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.live() {
+            Some(f) => {
+                let r = f.flush();
+                self.keep(r)
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::io::Seek for ZipOut {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let pos = match self.live() {
+            Some(f) => {
+                let r = f.seek(to);
+                self.keep(r)?
+            }
+            None => {
+                let (base, delta) = match to {
+                    std::io::SeekFrom::Start(n) => (n, 0),
+                    std::io::SeekFrom::Current(d) => (self.pos, d),
+                    std::io::SeekFrom::End(d) => (self.len, d),
+                };
+                base.checked_add_signed(delta).ok_or_else(|| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek out of range")
+                })?
+            }
+        };
+        self.pos = pos;
+        self.len = self.len.max(pos);
+        Ok(pos)
+    }
 }
 
 #[derive(Default)]
@@ -89,6 +170,8 @@ pub struct Sink {
     last_conversation: Option<(String, usize)>,
     /// Messages written, by kind (indexes of [`KINDS`]).
     kind_counts: [u64; KINDS.len()],
+    /// Set when the sink is dropped unfinished: a zip output then writes nothing more.
+    zip_abandoned: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The temporary files and folders of the imports running in this process.
@@ -190,6 +273,7 @@ impl Sink {
         let spool = File::create(&spool_path).map_err(cannot_write)?;
         let spool = BackgroundFile::new(spool, false).map_err(cannot_write)?;
         let body = ArchiveWriter::without_header(spool);
+        let zip_abandoned = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let media = match kind {
             OutputKind::Jsonl => Media::None,
             OutputKind::Dir => {
@@ -199,7 +283,12 @@ impl Sink {
             }
             OutputKind::Zip => {
                 let f = File::create(&tmp_path).map_err(cannot_write)?;
-                Media::Zip(Box::new(zip::ZipWriter::new(BufWriter::new(f))))
+                Media::Zip(Box::new(zip::ZipWriter::new(ZipOut {
+                    file: Some(BufWriter::new(f)),
+                    pos: 0,
+                    len: 0,
+                    abandoned: std::sync::Arc::clone(&zip_abandoned),
+                })))
             }
         };
         let mut header = Header::new("chatport", Some(env!("CARGO_PKG_VERSION").to_owned()));
@@ -240,6 +329,7 @@ impl Sink {
             direct_counts: (0, 0),
             last_conversation: None,
             kind_counts: [0; KINDS.len()],
+            zip_abandoned,
         })
     }
 
@@ -296,7 +386,8 @@ impl Sink {
             if self.body_mut()?.is_defined(&a.id) {
                 return Ok(());
             }
-            self.body_mut()?.account(&a)?;
+            let r = self.body_mut()?.account(&a);
+            r.map_err(|e| self.write_error(e))?;
             self.direct_counts.0 += 1;
             return Ok(());
         }
@@ -365,7 +456,8 @@ impl Sink {
     pub fn conversation(&mut self, c: Conversation) -> Result<(), ImportError> {
         if self.direct {
             // Written at once, before its messages; its coverage is the importer's to give.
-            self.body_mut()?.conversation(&c)?;
+            let r = self.body_mut()?.conversation(&c);
+            r.map_err(|e| self.write_error(e))?;
             self.direct_counts.1 += 1;
             return Ok(());
         }
@@ -474,7 +566,7 @@ impl Sink {
             Err(chatport_model::WriteError::DuplicateId { id, .. }) if id == m.id => {
                 return Ok(false);
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(self.write_error(e)),
         }
         // Counted here, added to the report's map when the sink finishes.
         self.kind_counts[kind_index(m)] += 1;
@@ -689,12 +781,16 @@ impl Sink {
         };
         let f = File::create(&path).map_err(|e| ImportError::io(&path, e))?;
         let f = BackgroundFile::new(f, true).map_err(|e| ImportError::io(&path, e))?;
-        let mut w = ArchiveWriter::new(f, &self.header)?;
+        let io = |e: chatport_model::WriteError| match e {
+            chatport_model::WriteError::Io(source) => ImportError::io(&path, source),
+            other => other.into(),
+        };
+        let mut w = ArchiveWriter::new(f, &self.header).map_err(io)?;
         for a in &self.accounts {
-            w.account(a)?;
+            w.account(a).map_err(io)?;
         }
         for c in &self.conversations {
-            w.conversation(c)?;
+            w.conversation(c).map_err(io)?;
         }
         self.body = Some(w);
         self.direct = true;
@@ -722,6 +818,23 @@ impl Sink {
         }
     }
 
+    /// The file the records go to as they are written: the spool, or in direct mode the archive.
+    fn body_path(&self) -> PathBuf {
+        match &self.media {
+            _ if !self.direct => self.spool_path.clone(),
+            Media::Dir(root) => root.join(chatport_validate::ARCHIVE_NAME),
+            _ => self.tmp_path.clone(),
+        }
+    }
+
+    /// An error of the archive writer, an I/O error naming the file written.
+    fn write_error(&self, e: chatport_model::WriteError) -> ImportError {
+        match e {
+            chatport_model::WriteError::Io(source) => ImportError::io(&self.body_path(), source),
+            other => other.into(),
+        }
+    }
+
     fn body_mut(&mut self) -> Result<&mut ArchiveWriter<BackgroundFile>, ImportError> {
         self.body
             .as_mut()
@@ -735,22 +848,24 @@ impl Sink {
             .body
             .take()
             .ok_or_else(|| ImportError::Bug("sink finished twice".into()))?;
-        let file = body.finish()?.finish().map_err(|e| {
-            let p = if self.direct {
-                &self.tmp_path
-            } else {
-                &self.spool_path
-            };
-            ImportError::io(p, e)
-        })?;
+        let written = body
+            .finish()
+            .map_err(|e| self.write_error(e))?
+            .finish()
+            .map_err(|e| ImportError::io(&self.body_path(), e))?;
         // The archive file, synced once validated: the validation pass reads it from memory
         // while the disk catches up.
         let mut unsynced = if self.direct {
-            let syncer = Syncer::new(&file).map_err(|e| ImportError::io(&self.tmp_path, e))?;
+            let syncer = match written.syncer {
+                Some(s) => s,
+                None => {
+                    Syncer::new(&written.file).map_err(|e| ImportError::io(&self.tmp_path, e))?
+                }
+            };
             syncer.kick();
-            Some((file, syncer))
+            Some((written.file, syncer))
         } else {
-            drop(file);
+            drop(written);
             None
         };
         // Coverage from the messages, where the importer did not give it.
@@ -822,7 +937,10 @@ impl Sink {
                     .map_err(zerr)?;
                 self.assemble(z.as_mut())?;
                 let w = z.finish().map_err(zerr)?;
-                w.into_inner()
+                let Some(file) = w.file else {
+                    return Err(ImportError::Bug("the zip output was closed early".into()));
+                };
+                file.into_inner()
                     .map_err(|e| ImportError::io(&self.tmp_path, e.into_error()))?
                     .sync_all()
                     .map_err(|e| ImportError::io(&self.tmp_path, e))?;
@@ -889,6 +1007,15 @@ impl Sink {
         }
         std::fs::rename(&self.tmp_path, &self.final_path)
             .map_err(|e| ImportError::io(&self.final_path, e))?;
+        // The rename itself reaches the disk with its folder. Where a folder cannot be opened
+        // or synced (not on every system), the rename is left to the system's own writeback.
+        let folder = match self.final_path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if let Ok(d) = File::open(folder) {
+            let _ = d.sync_all();
+        }
         self.finished = true;
         unregister(&self.tmp_path);
         unregister(&self.spool_path);
@@ -902,7 +1029,7 @@ impl Sink {
     fn assemble_file(&mut self, p: &Path) -> Result<(File, Syncer), ImportError> {
         let f = File::create(p).map_err(|e| ImportError::io(p, e))?;
         let mut w = BufWriter::with_capacity(1 << 20, f);
-        self.write_top(&mut w)?;
+        self.write_top(&mut w, p)?;
         let mut f = w
             .into_inner()
             .map_err(|e| ImportError::io(p, e.into_error()))?;
@@ -915,25 +1042,34 @@ impl Sink {
             if part == 0 {
                 break;
             }
-            syncer.kick();
+            if PROGRESSIVE {
+                syncer.kick();
+            }
         }
+        syncer.kick();
         Ok((f, syncer))
     }
 
-    fn write_top(&mut self, out: &mut dyn Write) -> Result<(), ImportError> {
-        let mut w = ArchiveWriter::new(&mut *out, &self.header)?;
+    /// Writes the header, accounts and conversations to `out`, the file `p` (for errors).
+    fn write_top(&mut self, out: &mut dyn Write, p: &Path) -> Result<(), ImportError> {
+        let io = |e: chatport_model::WriteError| match e {
+            chatport_model::WriteError::Io(source) => ImportError::io(p, source),
+            other => other.into(),
+        };
+        let mut w = ArchiveWriter::new(&mut *out, &self.header).map_err(io)?;
         for a in &self.accounts {
-            w.account(a)?;
+            w.account(a).map_err(io)?;
         }
         for c in &self.conversations {
-            w.conversation(c)?;
+            w.conversation(c).map_err(io)?;
         }
-        w.finish()?;
+        w.finish().map_err(io)?;
         Ok(())
     }
 
     fn assemble(&mut self, out: &mut dyn Write) -> Result<(), ImportError> {
-        self.write_top(out)?;
+        let tmp = self.tmp_path.clone();
+        self.write_top(out, &tmp)?;
         let mut spool =
             File::open(&self.spool_path).map_err(|e| ImportError::io(&self.spool_path, e))?;
         std::io::copy(&mut spool, out).map_err(|e| ImportError::io(&self.tmp_path, e))?;
@@ -947,6 +1083,8 @@ impl Drop for Sink {
             return;
         }
         self.body = None;
+        self.zip_abandoned
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         self.media = Media::None;
         let _ = std::fs::remove_file(&self.spool_path);
         if self.tmp_path.is_dir() {
@@ -1068,5 +1206,63 @@ fn safe_path(entry: &str) -> String {
         "file".into()
     } else {
         segs.join("/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Seek;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    fn zip_out(file: File) -> (ZipOut, Arc<AtomicBool>) {
+        let flag = Arc::new(AtomicBool::new(false));
+        let out = ZipOut {
+            file: Some(BufWriter::new(file)),
+            pos: 0,
+            len: 0,
+            abandoned: Arc::clone(&flag),
+        };
+        (out, flag)
+    }
+
+    #[test]
+    fn an_abandoned_zip_output_writes_nothing_more_and_its_zip_finishes_quietly() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.zip");
+        let (out, flag) = zip_out(File::create(&p).unwrap());
+        let mut z = zip::ZipWriter::new(out);
+        z.start_file("a.txt", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(&[b'x'; 100_000]).unwrap();
+        z.flush().unwrap();
+        let before = std::fs::metadata(&p).unwrap().len();
+        flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        // Finishing writes the central directory: to nowhere, with consistent positions.
+        let out = z.finish().unwrap();
+        assert!(out.file.is_none());
+        assert!(out.len > before, "{} {before}", out.len);
+        assert_eq!(std::fs::metadata(&p).unwrap().len(), before);
+    }
+
+    #[test]
+    fn a_zip_output_whose_write_failed_becomes_a_file_of_nowhere() {
+        // /dev/full takes the open and fails every write with ENOSPC.
+        let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+            eprintln!("no /dev/full on this system: test skipped");
+            return;
+        };
+        let (mut out, _flag) = zip_out(full);
+        // The buffer takes the first bytes; the flush reaches the file and fails.
+        out.write_all(&[1; 10]).unwrap();
+        assert_eq!(out.flush().unwrap_err().raw_os_error(), Some(28));
+        assert!(out.file.is_none());
+        // From then on: writes go nowhere, positions stay consistent.
+        out.write_all(&[2; 5]).unwrap();
+        assert_eq!(out.stream_position().unwrap(), 15);
+        assert_eq!(out.seek(std::io::SeekFrom::End(-3)).unwrap(), 12);
+        assert_eq!(out.seek(std::io::SeekFrom::Start(4)).unwrap(), 4);
+        assert!(out.seek(std::io::SeekFrom::Current(-5)).is_err());
     }
 }
