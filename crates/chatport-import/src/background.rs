@@ -295,6 +295,80 @@ impl Drop for Syncer {
     }
 }
 
+/// A thread that syncs whole files handed to it, one after another, and closes them: for media
+/// copied into a bundle's folder, which must be on disk before the bundle is renamed into place.
+/// Only with [`PROGRESSIVE`] (elsewhere a sync per file would flush the whole drive each time);
+/// otherwise the files are closed unsynced.
+pub struct FileSyncer {
+    files: Option<SyncSender<File>>,
+    thread: Option<JoinHandle<io::Result<()>>>,
+    /// Set on drop (the output is abandoned): the files still waiting are closed unsynced.
+    stop: Arc<AtomicBool>,
+}
+
+/// Files that may wait for [`FileSyncer`] before the caller waits in turn.
+const FILES_WAITING: usize = 64;
+
+impl FileSyncer {
+    /// Starts the thread.
+    pub fn new() -> io::Result<Self> {
+        let (files, waiting) = sync_channel::<File>(FILES_WAITING);
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_seen = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("chatport-sync-files".into())
+            .spawn(move || {
+                for f in waiting {
+                    if PROGRESSIVE && !stop_seen.load(Ordering::Relaxed) {
+                        f.sync_all()?;
+                    }
+                }
+                Ok(())
+            })?;
+        Ok(FileSyncer {
+            files: Some(files),
+            thread: Some(thread),
+            stop,
+        })
+    }
+
+    /// Hands `file` (all written) over to be synced and closed. When the thread stopped on an
+    /// error, returns that error.
+    pub fn sync(&mut self, file: File) -> io::Result<()> {
+        let sent = self.files.as_ref().is_some_and(|tx| tx.send(file).is_ok());
+        if sent {
+            Ok(())
+        } else {
+            Err(self
+                .join()
+                .err()
+                .unwrap_or_else(|| io::Error::other("the thread syncing the media stopped early")))
+        }
+    }
+
+    fn join(&mut self) -> io::Result<()> {
+        self.files = None;
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .map_err(|_| io::Error::other("the thread syncing the media panicked"))?,
+            None => Ok(()),
+        }
+    }
+
+    /// Waits until every file handed over is synced; the first error, if any.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.join()
+    }
+}
+
+impl Drop for FileSyncer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.join();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,6 +450,22 @@ mod tests {
         drop(other);
         drop(f);
         assert_eq!(read(&p).len(), 50 * 4096 + 3);
+    }
+
+    #[test]
+    fn a_file_syncer_syncs_and_closes_every_file_it_is_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = FileSyncer::new().unwrap();
+        for i in 0..(FILES_WAITING + 10) {
+            let p = dir.path().join(format!("m{i}"));
+            let mut f = File::create(&p).unwrap();
+            f.write_all(&[i as u8; 100]).unwrap();
+            s.sync(f).unwrap();
+        }
+        s.finish().unwrap();
+        for i in 0..(FILES_WAITING + 10) {
+            assert_eq!(read(&dir.path().join(format!("m{i}"))), vec![i as u8; 100]);
+        }
     }
 
     #[test]

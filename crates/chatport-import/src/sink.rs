@@ -4,7 +4,7 @@
 //! accounts, conversations, then the spooled messages, written under a temporary name, validated,
 //! and renamed into place. Media files are copied and hashed as they are met.
 
-use crate::background::{BackgroundFile, PROGRESSIVE, SYNC_EVERY, Syncer};
+use crate::background::{BackgroundFile, FileSyncer, PROGRESSIVE, SYNC_EVERY, Syncer};
 use crate::error::ImportError;
 use crate::input::Input;
 use crate::report::{self, ImportReport, Validation};
@@ -170,6 +170,8 @@ pub struct Sink {
     last_conversation: Option<(String, usize)>,
     /// Messages written, by kind (indexes of [`KINDS`]).
     kind_counts: [u64; KINDS.len()],
+    /// The thread syncing the media copied into a bundle's folder, once there is one.
+    media_syncer: Option<FileSyncer>,
     /// Set when the sink is dropped unfinished: a zip output then writes nothing more.
     zip_abandoned: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
@@ -329,6 +331,7 @@ impl Sink {
             direct_counts: (0, 0),
             last_conversation: None,
             kind_counts: [0; KINDS.len()],
+            media_syncer: None,
             zip_abandoned,
         })
     }
@@ -671,7 +674,18 @@ impl Sink {
                     BufWriter::new(File::create(&dest).map_err(|e| ImportError::io(&dest, e))?);
                 let r =
                     input.read_entry(entry, |r| copy_hashed(r, &mut out, &input.display(entry)))?;
-                out.flush().map_err(|e| ImportError::io(&dest, e))?;
+                let file = out
+                    .into_inner()
+                    .map_err(|e| ImportError::io(&dest, e.into_error()))?;
+                // Synced on a thread of its own while the import goes on; waited for before
+                // the bundle is renamed into place.
+                let syncer = match &mut self.media_syncer {
+                    Some(s) => s,
+                    None => self
+                        .media_syncer
+                        .insert(FileSyncer::new().map_err(|e| ImportError::io(&dest, e))?),
+                };
+                syncer.sync(file).map_err(|e| ImportError::io(&dest, e))?;
                 r
             }
             Media::Zip(z) => {
@@ -868,6 +882,11 @@ impl Sink {
             drop(written);
             None
         };
+        if let Some(s) = self.media_syncer.take() {
+            s.finish().map_err(|e| {
+                ImportError::io_shown(format!("media in {}", self.tmp_path.display()), e)
+            })?;
+        }
         // Coverage from the messages, where the importer did not give it.
         let source = self.source_id.clone();
         let stats = if self.direct {
@@ -1086,6 +1105,7 @@ impl Drop for Sink {
         self.zip_abandoned
             .store(true, std::sync::atomic::Ordering::Relaxed);
         self.media = Media::None;
+        self.media_syncer = None;
         let _ = std::fs::remove_file(&self.spool_path);
         if self.tmp_path.is_dir() {
             let _ = std::fs::remove_dir_all(&self.tmp_path);
