@@ -156,9 +156,7 @@ impl BackgroundFile {
     fn close(&mut self) -> io::Result<Written> {
         self.to_writer = None;
         match self.thread.take() {
-            Some(t) => t
-                .join()
-                .map_err(|_| io::Error::other("the writing thread panicked"))?,
+            Some(t) => join(t, "the writing thread"),
             None => Err(io::Error::other("the output was already closed")),
         }
     }
@@ -207,6 +205,12 @@ impl Drop for BackgroundFile {
             let _ = self.close();
         }
     }
+}
+
+/// Waits for thread `t`, and returns its outcome; `what` names it in the error if it panicked.
+fn join<T>(t: JoinHandle<io::Result<T>>, what: &str) -> io::Result<T> {
+    t.join()
+        .map_err(|_| io::Error::other(format!("{what} panicked")))?
 }
 
 /// A thread that writes a file's data to disk ([`File::sync_data`]) when asked, so that the
@@ -275,9 +279,7 @@ impl Syncer {
     pub fn finish(mut self) -> io::Result<()> {
         self.kick = None;
         match self.thread.take() {
-            Some(t) => t
-                .join()
-                .map_err(|_| io::Error::other("the syncing thread panicked"))?,
+            Some(t) => join(t, "the syncing thread"),
             None => Ok(()),
         }
     }
@@ -349,9 +351,7 @@ impl FileSyncer {
     fn join(&mut self) -> io::Result<()> {
         self.files = None;
         match self.thread.take() {
-            Some(t) => t
-                .join()
-                .map_err(|_| io::Error::other("the thread syncing the media panicked"))?,
+            Some(t) => join(t, "the thread syncing the media"),
             None => Ok(()),
         }
     }
