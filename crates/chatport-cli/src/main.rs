@@ -291,11 +291,16 @@ fn import(plan: ImportPlan) -> std::io::Result<u8> {
         force: plan.force,
         validate: plan.validate,
     };
-    // Interrupted (Ctrl-C, SIGTERM, SIGHUP): remove the temporary output and say so. Nothing was
-    // moved into place, so the output path is untouched.
+    // Interrupted (Ctrl-C, SIGTERM, SIGHUP): remove the temporary output and say so. An output
+    // being moved into place is moved first; otherwise none is, and the output path (a previous
+    // output that --force would have replaced included) is untouched.
     let _ = ctrlc::set_handler(|| {
-        chatport_import::remove_temporary_files();
-        eprintln!("\nchatport: interrupted; no output was written");
+        let removed = chatport_import::remove_temporary_files();
+        if removed > 0 {
+            eprintln!("\nchatport: interrupted; no output was written");
+        } else {
+            eprintln!("\nchatport: interrupted; nothing was left half-written");
+        }
         std::process::exit(130);
     });
     let input = match chatport_import::Input::open(&plan.input) {

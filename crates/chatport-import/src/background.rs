@@ -96,8 +96,16 @@ impl BackgroundFile {
                     }
                     file.write_all(&buf)?;
                     written += buf.len() as u64;
+                    // The first request comes early, as a probe: on a slow disk the syncs stop
+                    // after a short one (see `SLOW_SYNC`).
+                    let every = if kicked == 0 {
+                        SYNC_EVERY / 4
+                    } else {
+                        SYNC_EVERY
+                    };
                     if let Some(s) = &syncer
-                        && written - kicked >= SYNC_EVERY
+                        && written - kicked >= every
+                        && !stop.load(Ordering::Relaxed)
                     {
                         // A failed sync ends the writing now rather than at the end.
                         if s.failed() {

@@ -177,35 +177,66 @@ pub struct Sink {
 }
 
 /// The temporary files and folders of the imports running in this process.
-static TEMPORARY: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+/// Its lock is also held while an output is moved into place, so that an interrupt waits for a
+/// move begun and a move does not begin after an interrupt.
+static TEMPORARY: std::sync::Mutex<Temporary> = std::sync::Mutex::new(Temporary {
+    paths: Vec::new(),
+    replaced: Vec::new(),
+    interrupted: false,
+});
+
+struct Temporary {
+    /// Outputs being written.
+    paths: Vec<PathBuf>,
+    /// Previous outputs moved aside by a new one, being removed.
+    replaced: Vec<PathBuf>,
+    /// Set by [`remove_temporary_files`]: no output is moved into place any more.
+    interrupted: bool,
+}
+
+fn temporary() -> std::sync::MutexGuard<'static, Temporary> {
+    // A panic while the lock was held leaves the list as it was: still good to use.
+    TEMPORARY.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 fn register(p: &Path) {
-    if let Ok(mut t) = TEMPORARY.lock() {
-        t.push(p.to_path_buf());
-    }
+    temporary().paths.push(p.to_path_buf());
 }
 
 fn unregister(p: &Path) {
-    if let Ok(mut t) = TEMPORARY.lock() {
-        t.retain(|x| x != p);
-    }
+    let mut t = temporary();
+    t.paths.retain(|x| x != p);
+    t.replaced.retain(|x| x != p);
 }
 
-/// Removes the temporary files and folders of the imports still running in this process. For a
-/// signal handler, so that an interrupted import leaves nothing behind; the process should exit
-/// right after.
-pub fn remove_temporary_files() {
-    let paths = match TEMPORARY.lock() {
-        Ok(mut t) => std::mem::take(&mut *t),
-        Err(_) => return,
+/// Removes the temporary files and folders of the imports still running in this process, and
+/// stops all of them from moving an output into place from then on; returns how many files or
+/// folders of outputs being written it removed (none when every import had finished or none had
+/// begun writing).
+/// For a signal handler, so that an interrupted import leaves nothing behind and no previous
+/// output is replaced; the process should exit right after. An output already being moved into
+/// place is moved first: this waits for it.
+pub fn remove_temporary_files() -> usize {
+    let (paths, replaced) = {
+        let mut t = temporary();
+        t.interrupted = true;
+        (
+            std::mem::take(&mut t.paths),
+            std::mem::take(&mut t.replaced),
+        )
     };
-    for p in paths {
-        let _ = if p.is_dir() {
-            std::fs::remove_dir_all(&p)
+    let mut removed = 0;
+    for (i, p) in paths.iter().chain(&replaced).enumerate() {
+        let gone = if p.is_dir() {
+            std::fs::remove_dir_all(p)
         } else {
-            std::fs::remove_file(&p)
+            std::fs::remove_file(p)
         };
+        if gone.is_ok() && i < paths.len() {
+            removed += 1;
+        }
     }
+    removed
 }
 
 fn sibling(path: &Path, tag: &str) -> PathBuf {
@@ -1016,16 +1047,15 @@ impl Sink {
             f.sync_all()
                 .map_err(|e| ImportError::io(&self.tmp_path, e))?;
         }
-        if std::fs::symlink_metadata(&self.final_path).is_ok() {
-            let r = if self.final_path.is_dir() {
-                std::fs::remove_dir_all(&self.final_path)
+        let replaced = self.move_into_place()?;
+        if let Some(old) = replaced {
+            let _ = if old.is_dir() {
+                std::fs::remove_dir_all(&old)
             } else {
-                std::fs::remove_file(&self.final_path)
+                std::fs::remove_file(&old)
             };
-            r.map_err(|e| ImportError::io(&self.final_path, e))?;
+            unregister(&old);
         }
-        std::fs::rename(&self.tmp_path, &self.final_path)
-            .map_err(|e| ImportError::io(&self.final_path, e))?;
         // The rename itself reaches the disk with its folder. Where a folder cannot be opened
         // or synced (not on every system), the rename is left to the system's own writeback.
         let folder = match self.final_path.parent() {
@@ -1035,10 +1065,45 @@ impl Sink {
         if let Ok(d) = File::open(folder) {
             let _ = d.sync_all();
         }
-        self.finished = true;
-        unregister(&self.tmp_path);
-        unregister(&self.spool_path);
         Ok(std::mem::take(&mut self.report))
+    }
+
+    /// Moves the finished output into place, replacing what `--force` allowed to replace, under
+    /// the lock that an interrupt takes (see [`remove_temporary_files`]). A file over a file is
+    /// one rename, which replaces it at once; anything else moves the old output aside first,
+    /// and back if the new one cannot take its place. Returns the old output's new path, for
+    /// the caller to remove (registered as temporary meanwhile).
+    fn move_into_place(&mut self) -> Result<Option<PathBuf>, ImportError> {
+        let mut t = temporary();
+        if t.interrupted {
+            return Err(ImportError::io(
+                &self.final_path,
+                std::io::Error::new(std::io::ErrorKind::Interrupted, "interrupted"),
+            ));
+        }
+        let fail = |e| ImportError::io(&self.final_path, e);
+        let old = std::fs::symlink_metadata(&self.final_path).ok();
+        let aside = match old {
+            Some(m) if m.is_dir() || self.tmp_path.is_dir() => {
+                let aside = sibling(&self.final_path, "old");
+                std::fs::rename(&self.final_path, &aside).map_err(fail)?;
+                Some(aside)
+            }
+            _ => None,
+        };
+        if let Err(e) = std::fs::rename(&self.tmp_path, &self.final_path) {
+            if let Some(a) = &aside {
+                let _ = std::fs::rename(a, &self.final_path);
+            }
+            return Err(fail(e));
+        }
+        self.finished = true;
+        t.paths
+            .retain(|x| *x != self.tmp_path && *x != self.spool_path);
+        if let Some(a) = &aside {
+            t.replaced.push(a.clone());
+        }
+        Ok(aside)
     }
 
     /// Writes the archive to the file `p`: the records kept in memory, then the spool copied
