@@ -282,6 +282,23 @@ impl Syncer {
         self.failed.load(Ordering::Relaxed)
     }
 
+    /// A syncer that has `file`'s data written to disk while the caller goes on (validating what
+    /// it wrote), for the last time: `s` when it still runs, else a new one, which a slow disk
+    /// does not stop since it is asked only once. The error `s` stopped on, if any, comes back.
+    pub fn last_sync(s: Option<Syncer>, file: &File) -> io::Result<Syncer> {
+        let s = match s {
+            Some(s) if s.thread.as_ref().is_some_and(|t| !t.is_finished()) => s,
+            stopped => {
+                if let Some(s) = stopped {
+                    s.finish()?;
+                }
+                Syncer::new(file)?
+            }
+        };
+        s.kick();
+        Ok(s)
+    }
+
     /// Waits for the syncs asked for, and returns the first error. The caller still syncs the
     /// file itself at the end (this syncs data, not the file's size and metadata).
     pub fn finish(mut self) -> io::Result<()> {
@@ -458,6 +475,30 @@ mod tests {
         drop(other);
         drop(f);
         assert_eq!(read(&p).len(), 50 * 4096 + 3);
+    }
+
+    #[test]
+    fn the_last_sync_replaces_a_syncer_that_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut f = File::create(dir.path().join("out")).unwrap();
+        f.write_all(&[7; 4096]).unwrap();
+        // A syncer whose thread ended (as after a slow sync): its requests would go nowhere.
+        let mut stopped = Syncer::new(&f).unwrap();
+        stopped.kick = None;
+        while !stopped.thread.as_ref().unwrap().is_finished() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let last = Syncer::last_sync(Some(stopped), &f).unwrap();
+        // A new thread, waiting for requests until finished.
+        assert!(!last.thread.as_ref().unwrap().is_finished());
+        last.finish().unwrap();
+        // One still running is kept and asked once more.
+        let running = Syncer::new(&f).unwrap();
+        Syncer::last_sync(Some(running), &f)
+            .unwrap()
+            .finish()
+            .unwrap();
+        Syncer::last_sync(None, &f).unwrap().finish().unwrap();
     }
 
     #[test]

@@ -901,13 +901,8 @@ impl Sink {
         // The archive file, synced once validated: the validation pass reads it from memory
         // while the disk catches up.
         let mut unsynced = if self.direct {
-            let syncer = match written.syncer {
-                Some(s) => s,
-                None => {
-                    Syncer::new(&written.file).map_err(|e| ImportError::io(&self.tmp_path, e))?
-                }
-            };
-            syncer.kick();
+            let syncer = Syncer::last_sync(written.syncer, &written.file)
+                .map_err(|e| ImportError::io(&self.body_path(), e))?;
             Some((written.file, syncer))
         } else {
             drop(written);
@@ -1130,7 +1125,7 @@ impl Sink {
                 syncer.kick();
             }
         }
-        syncer.kick();
+        let syncer = Syncer::last_sync(Some(syncer), &f).map_err(|e| ImportError::io(p, e))?;
         Ok((f, syncer))
     }
 
