@@ -295,9 +295,11 @@ fn import(plan: ImportPlan) -> std::io::Result<u8> {
     // being moved into place is moved first; otherwise none is, and the output path (a previous
     // output that --force would have replaced included) is untouched.
     let _ = ctrlc::set_handler(|| {
-        let removed = chatport_import::remove_temporary_files();
-        if removed > 0 {
+        let i = chatport_import::remove_temporary_files();
+        if i.removed > 0 {
             eprintln!("\nchatport: interrupted; no output was written");
+        } else if i.completed > 0 {
+            eprintln!("\nchatport: interrupted after the output was complete; it is in place");
         } else {
             eprintln!("\nchatport: interrupted; nothing was left half-written");
         }

@@ -74,9 +74,14 @@ impl ImportError {
     }
 
     /// The process exit code for this error: 1 for input that is not a valid export (or not
-    /// recognised), 2 for usage and I/O problems and missing options, 3 for chatport's own bugs.
+    /// recognised), 2 for usage and I/O problems and missing options, 3 for chatport's own bugs,
+    /// 130 for an import interrupted (see [`crate::remove_temporary_files`]), as a shell
+    /// reports a process that SIGINT ended.
     pub fn exit_code(&self) -> u8 {
         match self {
+            ImportError::Io { source, .. } if source.kind() == std::io::ErrorKind::Interrupted => {
+                130
+            }
             ImportError::Invalid { .. } | ImportError::Undetected { .. } => 1,
             ImportError::NeedsOption { .. } | ImportError::Usage(_) | ImportError::Io { .. } => 2,
             ImportError::Bug(_) => 3,

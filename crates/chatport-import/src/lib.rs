@@ -43,7 +43,7 @@ mod whatsapp;
 pub use error::ImportError;
 pub use input::{Entry, Input};
 pub use report::{Group, ImportReport, Validation};
-pub use sink::{NOT_COPIED, OutputKind, Sink, message_kind, remove_temporary_files};
+pub use sink::{Interruption, NOT_COPIED, OutputKind, Sink, message_kind, remove_temporary_files};
 pub use times::Zone;
 
 use std::path::Path;

@@ -183,6 +183,7 @@ static TEMPORARY: std::sync::Mutex<Temporary> = std::sync::Mutex::new(Temporary 
     paths: Vec::new(),
     replaced: Vec::new(),
     interrupted: false,
+    completed: 0,
 });
 
 struct Temporary {
@@ -192,6 +193,17 @@ struct Temporary {
     replaced: Vec<PathBuf>,
     /// Set by [`remove_temporary_files`]: no output is moved into place any more.
     interrupted: bool,
+    /// Outputs moved into place so far.
+    completed: usize,
+}
+
+/// What [`remove_temporary_files`] did and found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interruption {
+    /// Temporary files and folders of outputs being written that it removed.
+    pub removed: usize,
+    /// Outputs that imports in this process had already moved into place, whole.
+    pub completed: usize,
 }
 
 fn temporary() -> std::sync::MutexGuard<'static, Temporary> {
@@ -210,19 +222,20 @@ fn unregister(p: &Path) {
 }
 
 /// Removes the temporary files and folders of the imports still running in this process, and
-/// stops all of them from moving an output into place from then on; returns how many files or
-/// folders of outputs being written it removed (none when every import had finished or none had
-/// begun writing).
-/// For a signal handler, so that an interrupted import leaves nothing behind and no previous
-/// output is replaced; the process should exit right after. An output already being moved into
-/// place is moved first: this waits for it.
-pub fn remove_temporary_files() -> usize {
-    let (paths, replaced) = {
+/// stops all of them from moving an output into place from then on; says how many it removed
+/// and how many outputs were already in place. For a signal handler, so that an interrupted
+/// import leaves nothing behind and no previous output is replaced; the process should exit
+/// right after (with code 130: an import that meets the interruption itself fails with an error
+/// whose exit code is 130 too). An output already being moved into place is moved first: this
+/// waits for it.
+pub fn remove_temporary_files() -> Interruption {
+    let (paths, replaced, completed) = {
         let mut t = temporary();
         t.interrupted = true;
         (
             std::mem::take(&mut t.paths),
             std::mem::take(&mut t.replaced),
+            t.completed,
         )
     };
     let mut removed = 0;
@@ -236,7 +249,7 @@ pub fn remove_temporary_files() -> usize {
             removed += 1;
         }
     }
-    removed
+    Interruption { removed, completed }
 }
 
 fn sibling(path: &Path, tag: &str) -> PathBuf {
@@ -1000,7 +1013,14 @@ impl Sink {
                     ..Default::default()
                 },
             )
-            .map_err(|e| ImportError::Bug(format!("could not validate the output: {e}")))?;
+            .map_err(|e| {
+                // Interrupted meanwhile: the handler removed the file being validated.
+                if temporary().interrupted {
+                    self.interrupted_error()
+                } else {
+                    ImportError::Bug(format!("could not validate the output: {e}"))
+                }
+            })?;
             let mut codes: Vec<String> = v
                 .diagnostics
                 .iter()
@@ -1071,10 +1091,7 @@ impl Sink {
     fn move_into_place(&mut self) -> Result<Option<PathBuf>, ImportError> {
         let mut t = temporary();
         if t.interrupted {
-            return Err(ImportError::io(
-                &self.final_path,
-                std::io::Error::new(std::io::ErrorKind::Interrupted, "interrupted"),
-            ));
+            return Err(self.interrupted_error());
         }
         let fail = |e| ImportError::io(&self.final_path, e);
         let old = std::fs::symlink_metadata(&self.final_path).ok();
@@ -1093,12 +1110,24 @@ impl Sink {
             return Err(fail(e));
         }
         self.finished = true;
+        t.completed += 1;
         t.paths
             .retain(|x| *x != self.tmp_path && *x != self.spool_path);
         if let Some(a) = &aside {
             t.replaced.push(a.clone());
         }
         Ok(aside)
+    }
+
+    /// The error of an import interrupted before its output was moved into place (exit code 130).
+    fn interrupted_error(&self) -> ImportError {
+        ImportError::io(
+            &self.final_path,
+            std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                "interrupted; no output was moved into place",
+            ),
+        )
     }
 
     /// Writes the archive to the file `p`: the records kept in memory, then the spool copied
