@@ -30,6 +30,7 @@ mod line;
 mod matrix;
 mod messenger;
 mod occurrence;
+mod refill;
 mod report;
 mod seen;
 mod signal;

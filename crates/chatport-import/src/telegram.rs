@@ -26,6 +26,7 @@
 //!   duplicate keys (the last one wins, with a warning).
 
 use crate::input::json_keys;
+use crate::refill::set_opt;
 use crate::seen::SeenIds;
 use crate::{ImportError, ImportOptions, Input, Sink, times};
 use chatport_model::ids::derive_id;
@@ -1772,25 +1773,6 @@ fn convert(
 /// being filled.
 fn blank_message() -> Message {
     Message::new(String::new(), String::new(), 0)
-}
-
-/// `field` set to `value`, reusing its string.
-fn set(field: &mut Option<String>, value: &str) {
-    match field {
-        Some(s) => {
-            s.clear();
-            s.push_str(value);
-        }
-        None => *field = Some(value.to_owned()),
-    }
-}
-
-/// `field` set to `value` or to `None`, reusing its string.
-fn set_opt(field: &mut Option<String>, value: Option<&str>) {
-    match value {
-        Some(v) => set(field, v),
-        None => *field = None,
-    }
 }
 
 /// Fills `m`, the last message's record, with the message `raw` (all but its origin). Every

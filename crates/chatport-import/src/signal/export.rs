@@ -469,14 +469,13 @@ pub(super) fn import_md(
                     sender: sender.to_owned(),
                     body: body.to_owned(),
                 });
-            } else if let Some(p) = pending.as_mut() {
-                p.body.push('\n');
-                p.body.push_str(line);
-            } else if !line.trim().is_empty() {
-                return Err(ImportError::invalid(
-                    format!("{shown}:{n}"),
+            } else {
+                super::continuation(
+                    pending.as_mut().map(|p| &mut p.body),
+                    line,
+                    || format!("{shown}:{n}"),
                     "not a signal-export chat.md: the first line does not start with `[YYYY-MM-DD HH:MM:SS]` or `[YYYY-MM-DD, HH:MM]`",
-                ));
+                )?;
             }
                 Ok(())
             },

@@ -289,6 +289,26 @@ impl Chat {
 /// The id of the exporting user's account in exports that call them `Me` / `You`.
 const SELF_ID: &str = "sg-a-me";
 
+/// A line that does not start a message: it continues the message being read (`body`), or,
+/// before the first message, shows the file is not of its format (`expected` says what it
+/// should look like; `at` gives the line's location, made only for the error).
+fn continuation(
+    body: Option<&mut String>,
+    line: &str,
+    at: impl FnOnce() -> String,
+    expected: &str,
+) -> Result<(), ImportError> {
+    match body {
+        Some(b) => {
+            b.push('\n');
+            b.push_str(line);
+            Ok(())
+        }
+        None if line.trim().is_empty() => Ok(()),
+        None => Err(ImportError::invalid(at(), expected)),
+    }
+}
+
 /// The account for a display name (`Me` is the exporting user), added when new.
 fn named_account(sink: &mut Sink, name: &str, is_self: bool) -> Result<String, ImportError> {
     let id = if is_self {

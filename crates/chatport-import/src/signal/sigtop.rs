@@ -1324,14 +1324,13 @@ pub(super) fn import_short(
                         name: name.to_owned(),
                         body: body.to_owned(),
                     });
-                } else if let Some(p) = pending.as_mut() {
-                    p.body.push('\n');
-                    p.body.push_str(line);
-                } else if !line.trim().is_empty() {
-                    return Err(ImportError::invalid(
-                        format!("{shown}:{n}"),
+                } else {
+                    super::continuation(
+                        pending.as_mut().map(|p| &mut p.body),
+                        line,
+                        || format!("{shown}:{n}"),
                         "not a sigtop text-short export: lines start with `YYYY-MM-DD HH:MM NAME:`",
-                    ));
+                    )?;
                 }
                 Ok(())
             },

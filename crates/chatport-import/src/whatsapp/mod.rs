@@ -18,6 +18,7 @@ mod body;
 mod header;
 mod order;
 
+use crate::refill::set;
 use crate::times;
 use crate::{ImportError, ImportOptions, Input, Sink};
 use chatport_model::ids::{derive_id, derive_id_into};
@@ -836,17 +837,6 @@ fn find_colon_space(s: &str) -> Option<usize> {
         from = at + 1;
     }
     None
-}
-
-/// Sets an optional text field, reusing its allocation.
-fn set(field: &mut Option<String>, value: &str) {
-    match field {
-        Some(s) => {
-            s.clear();
-            s.push_str(value);
-        }
-        None => *field = Some(value.to_owned()),
-    }
 }
 
 /// An iOS body that starts with U+200E is a system line unless it is one of the media,
