@@ -41,6 +41,7 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::sync::mpsc;
 
 mod stream;
 
@@ -995,19 +996,114 @@ fn messages(
         return Err(s.unexpected("an array of messages"));
     }
     chat.open(ctx)?;
-    let mut index = 0u64;
     let mut first = true;
-    while s.next_element(&mut first)? {
-        s.parse::<Elements, _>(|Element(raw)| element(ctx, chat, raw, &mut index))??;
+    let mut index = 0u64;
+    // The first buffer's messages are converted on this thread: a chat that fits in one buffer
+    // needs no other.
+    let Some(mut batch) = s.elements::<Batch>(&mut first, || None)? else {
+        return Ok(());
+    };
+    convert_batch(ctx, chat, &mut batch, &mut index)?;
+    let mut spare = Some(batch.into_owner());
+    let Some(batch) = s.elements::<Batch>(&mut first, || spare.take())? else {
+        return Ok(());
+    };
+    // Then two threads: this one reads and parses the messages, a batch per read buffer; the
+    // other turns them into records and writes them, in order, and hands each buffer back.
+    std::thread::scope(|scope| {
+        let (to_convert, batches) = mpsc::sync_channel::<Batch>(BATCHES_WAITING);
+        let (to_reuse, spares) = mpsc::channel::<Vec<u8>>();
+        let converter = std::thread::Builder::new()
+            .name("chatport-convert".into())
+            .spawn_scoped(scope, move || -> Result<(), ImportError> {
+                for mut batch in batches {
+                    convert_batch(ctx, chat, &mut batch, &mut index)?;
+                    // The parser may have ended: the buffer is then not needed.
+                    let _ = to_reuse.send(batch.into_owner());
+                }
+                Ok(())
+            })
+            .map_err(|e| ImportError::io_shown(format!("{} (starting a thread)", s.shown()), e))?;
+        let read = (|| {
+            let mut next = Some(batch);
+            while let Some(batch) = next {
+                if to_convert.send(batch).is_err() {
+                    // The converter stopped on an error, which it returns.
+                    break;
+                }
+                next = s.elements::<Batch>(&mut first, || spares.try_recv().ok())?;
+            }
+            Ok(())
+        })();
+        drop(to_convert);
+        let converted = converter
+            .join()
+            .unwrap_or_else(|_| Err(ImportError::Bug("the converting thread panicked".into())));
+        // The converter's error comes first in the file: it only saw messages before the
+        // reader's.
+        converted.and(read)
+    })
+}
+
+/// How many parsed batches may wait for the converter.
+const BATCHES_WAITING: usize = 2;
+
+/// Converts and writes the messages of `batch`, in order.
+fn convert_batch(
+    ctx: &mut Ctx<'_>,
+    chat: &mut ChatState,
+    batch: &mut Batch,
+    index: &mut u64,
+) -> Result<(), ImportError> {
+    let mut result = Ok(());
+    batch.with_dependent_mut(|_, elements| {
+        for Element(raw) in elements.iter_mut() {
+            result = element(ctx, chat, raw.as_mut(), index);
+            if result.is_err() {
+                break;
+            }
+        }
+    });
+    result
+}
+
+/// The elements of a messages array parsed from one read buffer, with the buffer.
+type Parsed<'a> = Vec<Element<'a>>;
+
+self_cell::self_cell!(
+    /// Messages parsed from one read buffer, held with it, to be converted on another thread.
+    struct Batch {
+        owner: Vec<u8>,
+        #[covariant]
+        dependent: Parsed,
     }
-    Ok(())
+);
+
+impl stream::Batch for Batch {
+    type Of = Elements;
+
+    fn new(buf: Vec<u8>, parse: impl for<'a> FnOnce(&'a Vec<u8>) -> Parsed<'a>) -> Self {
+        Batch::new(buf, parse)
+    }
+
+    fn buffer(&self) -> &[u8] {
+        self.borrow_owner()
+    }
+
+    fn len(&self) -> usize {
+        self.borrow_dependent().len()
+    }
+
+    fn into_buffer(self) -> Vec<u8> {
+        self.into_owner()
+    }
 }
 
 /// Hands one element of a messages array to the sink.
 fn element(
     ctx: &mut Ctx<'_>,
     chat: &mut ChatState,
-    raw: Option<Box<Raw<'_>>>,
+    raw: Option<&mut Raw<'_>>,
     index: &mut u64,
 ) -> Result<(), ImportError> {
     ctx.sink.source_message();
@@ -1097,8 +1193,7 @@ impl Raw<'_> {
 }
 
 /// One element of a messages array: `None` when it is not an object.
-/// (Boxed: a message is read, checked and converted without copying its fields around.)
-struct Element<'a>(Option<Box<Raw<'a>>>);
+struct Element<'a>(Option<Raw<'a>>);
 
 impl<'de> Deserialize<'de> for Element<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Element<'de>, D::Error> {
@@ -1122,7 +1217,7 @@ macro_rules! not_an_object {
 }
 
 impl<'de> Visitor<'de> for RawVisitor {
-    type Value = Option<Box<Raw<'de>>>;
+    type Value = Option<Raw<'de>>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a message object")
@@ -1140,7 +1235,7 @@ impl<'de> Visitor<'de> for RawVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut m = Box::<Raw>::default();
+        let mut m = Raw::default();
         // Fields typed here are looked up by name; a value of an unexpected JSON type is kept
         // verbatim in `rest` rather than failing the import.
         macro_rules! put {
@@ -1740,7 +1835,7 @@ fn message_time_into(
 fn convert(
     ctx: &mut Ctx<'_>,
     chat: &mut ChatState,
-    raw: Box<Raw<'_>>,
+    raw: &mut Raw<'_>,
     pointer: String,
 ) -> Result<(), ImportError> {
     let mut m = std::mem::replace(&mut ctx.msg, blank_message());
@@ -1780,7 +1875,7 @@ fn blank_message() -> Message {
 fn fill(
     ctx: &mut Ctx<'_>,
     chat: &mut ChatState,
-    mut raw: Box<Raw<'_>>,
+    raw: &mut Raw<'_>,
     pointer: &str,
     m: &mut Message,
 ) -> Result<(), ImportError> {
@@ -2020,20 +2115,20 @@ fn fill(
     }
 
     // Media.
-    media(ctx, &mut raw, m, pointer)?;
+    media(ctx, raw, m, pointer)?;
 
     // Location, contact, poll, reactions.
-    location_of(&mut raw, m);
-    contact_of(ctx, &mut raw, m, pointer)?;
-    poll_of(&mut raw, m, &mut ext);
-    reactions_of(ctx, &mut raw, m, &mut ext)?;
+    location_of(raw, m);
+    contact_of(ctx, raw, m, pointer)?;
+    poll_of(raw, m, &mut ext);
+    reactions_of(ctx, raw, m, &mut ext)?;
 
     // Service messages and the rest.
     match kind.as_deref() {
         Some("message") => {}
         Some("service") => {
             let sender = m.sender.clone();
-            service(&mut raw, m, chat, sender)?
+            service(raw, m, chat, sender)?
         }
         Some("unsupported") => {
             m.event = Some(Box::new(Event {

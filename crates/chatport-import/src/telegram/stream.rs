@@ -5,6 +5,10 @@
 //! buffer is parsed again once more bytes are in; the buffer grows only while one value does
 //! not fit in it, so memory is bounded by the largest such value, not by the file.
 //!
+//! The elements of a long array (a chat's messages) are parsed a buffer at a time into a
+//! [`Batch`], which takes the buffer with it: another thread can use them while the next buffer
+//! is read, and hands the buffer back when it is done.
+//!
 //! While reading, what tdesktop writes but JSON forbids is repaired: `\xHH` escapes become
 //! `\u00HH`, and a UTF-8 byte order mark at the start is dropped. Errors name the file's line
 //! and column (counted in the repaired text, as before: a repaired escape moves the columns
@@ -30,6 +34,106 @@ struct Owned<T>(std::marker::PhantomData<T>);
 
 impl<T: DeserializeOwned> Borrowing for Owned<T> {
     type Value<'a> = T;
+}
+
+/// Elements of an array parsed from one read buffer, held together with that buffer, whose text
+/// they borrow (a `self_cell`); see [`JsonStream::elements`]. A batch can be handed to another
+/// thread, and its buffer handed back for the next read.
+pub(super) trait Batch: Sized {
+    /// The type of the elements.
+    type Of: Borrowing;
+    /// The buffer `buf`, with the elements that `parse` finds in it.
+    fn new(
+        buf: Vec<u8>,
+        parse: impl for<'a> FnOnce(&'a Vec<u8>) -> Vec<<Self::Of as Borrowing>::Value<'a>>,
+    ) -> Self;
+    /// The buffer.
+    fn buffer(&self) -> &[u8];
+    /// How many elements the batch holds.
+    fn len(&self) -> usize;
+    /// The buffer, to be read into again.
+    fn into_buffer(self) -> Vec<u8>;
+}
+
+/// Why [`run`] stopped.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Stop {
+    /// The buffer ends inside the next element (or before it).
+    More,
+    /// The next byte is the array's closing `]`.
+    End,
+    /// Anything else (an error to come, or the file's end): left to the element-by-element
+    /// path, which says what is wrong and where.
+    Slow,
+}
+
+/// Parses the elements of an array that lie whole in `bytes`, from `pos` (after the last
+/// element taken, or after the `[` while `first` is true). `at` is left after the last element
+/// taken.
+fn run<'a, B: Borrowing>(
+    bytes: &'a [u8],
+    mut pos: usize,
+    eof: bool,
+    first: &mut bool,
+    at: &mut usize,
+    stop: &mut Stop,
+) -> Vec<B::Value<'a>> {
+    let mut out = Vec::new();
+    let white = |mut i: usize| {
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\n' | b'\r' | b'\t') {
+            i += 1;
+        }
+        i
+    };
+    let cut = if eof { Stop::Slow } else { Stop::More };
+    loop {
+        *at = pos;
+        let mut i = white(pos);
+        let Some(&b) = bytes.get(i) else {
+            *stop = cut;
+            break;
+        };
+        if b == b']' {
+            *stop = Stop::End;
+            break;
+        }
+        if !*first {
+            if b != b',' {
+                *stop = Stop::Slow;
+                break;
+            }
+            i = white(i + 1);
+            if i >= bytes.len() {
+                *stop = cut;
+                break;
+            }
+        }
+        let slice = &bytes[i..];
+        let mut values = serde_json::Deserializer::from_slice(slice).into_iter::<B::Value<'a>>();
+        let got = values.next();
+        let used = values.byte_offset();
+        match got {
+            // As in `parse`: a value ending with the bytes read may go on (a number).
+            Some(Ok(v)) if used < slice.len() || eof => {
+                out.push(v);
+                pos = i + used;
+                *first = false;
+            }
+            Some(Ok(_)) => {
+                *stop = Stop::More;
+                break;
+            }
+            Some(Err(e)) if !eof && cut_off(&e, slice) => {
+                *stop = Stop::More;
+                break;
+            }
+            _ => {
+                *stop = Stop::Slow;
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// A JSON text read in chunks, walked from its start to its end.
@@ -77,6 +181,11 @@ impl<'r> JsonStream<'r> {
             column: 0,
             depth: 0,
         }
+    }
+
+    /// The file as shown to the user.
+    pub(super) fn shown(&self) -> &str {
+        &self.shown
     }
 
     /// How many `\xHH` escapes were rewritten so far.
@@ -176,18 +285,24 @@ impl<'r> JsonStream<'r> {
 
     /// Drops the bytes before `pos`, keeping count of their lines for error locations.
     fn discard(&mut self) {
-        let gone = &self.buf[..self.pos];
-        match memchr::memrchr(b'\n', gone) {
-            None => self.column += self.pos as u64,
-            Some(last) => {
-                self.line += count_newlines(&gone[..=last]);
-                self.column = (self.pos - last - 1) as u64;
-            }
-        }
+        let gone = std::mem::take(&mut self.buf);
+        self.count_lines(&gone[..self.pos]);
+        self.buf = gone;
         self.buf.copy_within(self.pos..self.end, 0);
         self.end -= self.pos;
         self.scanned -= self.pos;
         self.pos = 0;
+    }
+
+    /// Counts the lines of `gone`, bytes dropped from the buffer's start, for error locations.
+    fn count_lines(&mut self, gone: &[u8]) {
+        match memchr::memrchr(b'\n', gone) {
+            None => self.column += gone.len() as u64,
+            Some(last) => {
+                self.line += count_newlines(&gone[..=last]);
+                self.column = (gone.len() - last - 1) as u64;
+            }
+        }
     }
 
     /// The line (1-based) of byte `i` of the buffer, and how many bytes come before it on
@@ -371,6 +486,66 @@ impl<'r> JsonStream<'r> {
         }
         *first = false;
         Ok(true)
+    }
+
+    /// In an array whose `[` was taken: the next elements, as many as lie whole in the buffer
+    /// (at least one), parsed into a batch that takes the buffer with it; the stream goes on in
+    /// a buffer from `spare` (one handed back) or a new one. `None` once the closing `]` is
+    /// taken. `first` is true until the first element. An element that the buffer's end cuts
+    /// is read again with more bytes, as [`JsonStream::parse`] does, and what is wrong is
+    /// reported as [`JsonStream::next_element`] and [`JsonStream::parse`] report it.
+    pub(super) fn elements<T: Batch>(
+        &mut self,
+        first: &mut bool,
+        mut spare: impl FnMut() -> Option<Vec<u8>>,
+    ) -> Result<Option<T>, ImportError> {
+        loop {
+            if self.peek()? == Some(b']') {
+                self.pos += 1;
+                return Ok(None);
+            }
+            let (pos, end, eof) = (self.pos, self.end, self.eof);
+            let mut taken = *first;
+            let mut at = pos;
+            let mut stop = Stop::Slow;
+            let buf = std::mem::take(&mut self.buf);
+            let batch = T::new(buf, |bytes| {
+                run::<T::Of>(&bytes[..end], pos, eof, &mut taken, &mut at, &mut stop)
+            });
+            if batch.len() > 0 {
+                *first = taken;
+                let old = batch.buffer();
+                let mut next = spare().unwrap_or_default();
+                if next.len() < old.len() {
+                    next.resize(old.len(), 0);
+                }
+                next[..end - at].copy_from_slice(&old[at..end]);
+                self.count_lines(&old[..at]);
+                self.buf = next;
+                self.end = end - at;
+                self.scanned = self.scanned.saturating_sub(at);
+                self.pos = 0;
+                return Ok(Some(batch));
+            }
+            self.buf = batch.into_buffer();
+            match stop {
+                Stop::End => {}
+                Stop::More => {
+                    self.fill()?;
+                }
+                Stop::Slow => {
+                    // The element-by-element path finds what is wrong (it cannot borrow into a
+                    // batch, so a value it would take is a bug here).
+                    if !self.next_element(first)? {
+                        return Ok(None);
+                    }
+                    self.parse::<T::Of, ()>(|_| ())?;
+                    return Err(ImportError::Bug(
+                        "an array element was refused in a batch and read alone".into(),
+                    ));
+                }
+            }
+        }
     }
 
     /// Reads past the next value without keeping it; objects and arrays are walked here, so
@@ -558,6 +733,135 @@ mod tests {
                 assert_eq!(at, want, "chunk {chunk}: {doc:?}: {e}");
             }
         }
+    }
+
+    /// A value that says it borrows, for batches in tests.
+    #[derive(Debug, PartialEq)]
+    struct Tagged<'a>(Value, std::marker::PhantomData<&'a ()>);
+
+    impl<'de> Deserialize<'de> for Tagged<'de> {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Value::deserialize(d).map(|v| Tagged(v, std::marker::PhantomData))
+        }
+    }
+
+    struct Tags;
+
+    impl Borrowing for Tags {
+        type Value<'a> = Tagged<'a>;
+    }
+
+    type Tagged2<'a> = Vec<Tagged<'a>>;
+
+    self_cell::self_cell!(
+        struct TestBatch {
+            owner: Vec<u8>,
+            #[covariant]
+            dependent: Tagged2,
+        }
+    );
+
+    impl Batch for TestBatch {
+        type Of = Tags;
+
+        fn new(buf: Vec<u8>, parse: impl for<'a> FnOnce(&'a Vec<u8>) -> Tagged2<'a>) -> Self {
+            TestBatch::new(buf, parse)
+        }
+
+        fn buffer(&self) -> &[u8] {
+            self.borrow_owner()
+        }
+
+        fn len(&self) -> usize {
+            self.borrow_dependent().len()
+        }
+
+        fn into_buffer(self) -> Vec<u8> {
+            self.into_owner()
+        }
+    }
+
+    /// Reads `{"messages": [...], ...}` with the messages in batches (or one by one), then
+    /// the keys after them: the messages, the keys' values, and how many batches there were.
+    fn read_messages(
+        doc: &[u8],
+        chunk: usize,
+        batched: bool,
+    ) -> Result<(Vec<Value>, Vec<Value>, usize), ImportError> {
+        let mut r = doc;
+        let mut s = JsonStream::new(&mut r, "f.json", chunk);
+        let (mut messages, mut rest, mut batches) = (Vec::new(), Vec::new(), 0);
+        if !s.begin_object()? {
+            return Err(s.unexpected("an object"));
+        }
+        let mut first_key = true;
+        while let Some(k) = s.next_key(&mut first_key)? {
+            if k != "messages" {
+                rest.push(s.value()?);
+                continue;
+            }
+            if !s.begin_array()? {
+                return Err(s.unexpected("an array"));
+            }
+            let mut first = true;
+            let mut spare = None;
+            if batched {
+                while let Some(mut b) = s.elements::<TestBatch>(&mut first, || spare.take())? {
+                    batches += 1;
+                    b.with_dependent_mut(|_, d| messages.extend(d.drain(..).map(|t| t.0)));
+                    // Buffers handed back now and then, and not always.
+                    if batches % 3 != 0 {
+                        spare = Some(b.into_buffer());
+                    }
+                }
+            } else {
+                while s.next_element(&mut first)? {
+                    messages.push(s.value()?);
+                }
+            }
+        }
+        s.finish()?;
+        Ok((messages, rest, batches))
+    }
+
+    #[test]
+    fn batches_read_what_elements_read_one_by_one() {
+        let mut docs: Vec<Vec<u8>> = vec![
+            DOC.as_bytes().to_vec(),
+            b"{\"messages\": []}".to_vec(),
+            b"{\"messages\": [ ] , \"x\": 1}".to_vec(),
+            b"{\"messages\": [1,2,3.5e1,-4]}".to_vec(),
+            b"{\"messages\": [\n  {\"id\": 1},\n  {\"id\": 2 \"x\": 3}\n]}".to_vec(),
+            b"{\"messages\": [\n  {\"id\": 1},\n  {\"id\": tru}\n]}".to_vec(),
+            b"{\"messages\": [1,\n 2,\n ]}".to_vec(),
+            b"{\"messages\": [1 2]}".to_vec(),
+            b"{\"messages\": [,1]}".to_vec(),
+            b"{\"messages\": [\"a\n\"]}".to_vec(),
+            b"{\"messages\": [{\"t\": \"\\x41\"}, \"\xff\"]}".to_vec(),
+            b"{\"messages\": [1]}\n  x".to_vec(),
+        ];
+        // And the first document cut everywhere.
+        let whole = DOC.as_bytes();
+        docs.extend((3..whole.len()).map(|cut| whole[..cut].to_vec()));
+        for doc in &docs {
+            for chunk in (4..40).chain([64, 1000]) {
+                let one = read_messages(doc, chunk, false).map(|(m, r, _)| (m, r));
+                let many = read_messages(doc, chunk, true);
+                let shown = String::from_utf8_lossy(doc);
+                match (&one, &many) {
+                    (Ok(one), Ok((m, r, _))) => assert_eq!(one, &(m.clone(), r.clone())),
+                    (Err(a), Err(b)) => {
+                        assert_eq!(a.to_string(), b.to_string(), "chunk {chunk}: {shown:?}")
+                    }
+                    _ => panic!("chunk {chunk}: {shown:?}: {one:?} against {many:?}"),
+                }
+            }
+        }
+        // With a big buffer, the first document's six messages come in one batch.
+        let (m, _, batches) = read_messages(DOC.as_bytes(), 1000, true).unwrap();
+        assert_eq!((m.len(), batches), (6, 1));
+        let (_, _, batches) = read_messages(DOC.as_bytes(), 16, true).unwrap();
+        assert!(batches > 1);
     }
 
     #[test]
