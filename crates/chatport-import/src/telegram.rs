@@ -2888,6 +2888,67 @@ mod tests {
         }
     }
 
+    /// A long chat read with small buffers goes through the second thread: what goes wrong
+    /// in it is reported as with one buffer for the whole file, and a message the converter
+    /// refuses is reported before a syntax error further on, which the reader met first.
+    #[test]
+    fn errors_of_a_chat_read_in_batches_are_those_of_one_read() {
+        let message = |i: u64| {
+            format!(
+                "{{\"id\": {i}, \"type\": \"message\", \"date\": \"2021-01-01T10:00:00\", \
+                 \"date_unixtime\": \"{}\", \"from\": \"Ann\", \"from_id\": \"user7\", \
+                 \"text\": \"hello number {i}\"}}",
+                1_609_495_200 + i
+            )
+        };
+        let chat = |body: &str| {
+            format!(
+                "{{\n \"name\": \"Ann\",\n \"type\": \"personal_chat\",\n \"id\": 7,\n \
+                 \"messages\": [\n{body}\n ]\n}}\n"
+            )
+        };
+        let messages: Vec<String> = (1..=120).map(message).collect();
+        // The converter refuses message 50 (no type and no date); message 80 is cut short.
+        let mut refused = messages.clone();
+        refused[50] = "{\"id\": 51, \"text\": \"no type, no date\"}".into();
+        let mut both = refused.clone();
+        both[80] = "{\"id\": 81, \"text\": tru}".into();
+        let mut syntax = messages.clone();
+        syntax[80] = both[80].clone();
+        let dir = tempfile::tempdir().unwrap();
+        let options = ImportOptions {
+            platform: Some(crate::Platform::Telegram),
+            force: true,
+            ..Default::default()
+        };
+        let run = |name: &str, body: &[String], chunk: Option<usize>| {
+            let input = dir.path().join(name);
+            std::fs::write(&input, chat(&body.join(",\n"))).unwrap();
+            TEST_CHUNK.with(|c| c.set(chunk));
+            let result = crate::import(&input, &dir.path().join("out.jsonl"), &options);
+            TEST_CHUNK.with(|c| c.set(None));
+            result.map(|r| r.messages).map_err(|e| e.to_string())
+        };
+        assert_eq!(run("fine.json", &messages, Some(64)), Ok(120));
+        let cases = [
+            ("refused.json", &refused, "refused.json#/messages/50: "),
+            ("both.json", &both, "refused.json#/messages/50: "),
+            ("syntax.json", &syntax, "syntax.json:"),
+        ];
+        for (name, body, start) in cases {
+            let start = start.replace("refused.json", name);
+            let want = run(name, body, None).unwrap_err();
+            assert!(want.contains(&start), "{name}: {want}");
+            for chunk in [16, 64, 300, 4096] {
+                assert_eq!(
+                    run(name, body, Some(chunk)),
+                    Err(want.clone()),
+                    "{name}, {chunk}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn utc_text_agrees_with_jiff() {
         for secs in [

@@ -68,17 +68,33 @@ enum Stop {
 }
 
 /// Parses the elements of an array that lie whole in `bytes`, from `pos` (after the last
-/// element taken, or after the `[` while `first` is true). `at` is left after the last element
-/// taken.
+/// element taken, or after the `[` while `first` is true), into a list with room for `room`
+/// of them. `at` is left after the last element taken.
 fn run<'a, B: Borrowing>(
     bytes: &'a [u8],
     mut pos: usize,
     eof: bool,
+    room: usize,
     first: &mut bool,
     at: &mut usize,
     stop: &mut Stop,
 ) -> Vec<B::Value<'a>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(room);
+    // Checked as UTF-8 in one go, the text's strings need no check of their own. Only the
+    // last character may be cut (the next read completes it); a file whose bytes are not
+    // UTF-8 is parsed as bytes, so that serde_json says where.
+    let text = match simdutf8::compat::from_utf8(&bytes[pos..]) {
+        Ok(t) => Some(t),
+        Err(e) if e.error_len().is_none() && !eof => {
+            simdutf8::basic::from_utf8(&bytes[pos..pos + e.valid_up_to()]).ok()
+        }
+        Err(_) => None,
+    };
+    let (bytes, eof) = match text {
+        // The text is the bytes from `pos` on: indexes below stay those of `bytes`.
+        Some(t) if t.len() < bytes.len() - pos => (&bytes[..pos + t.len()], false),
+        _ => (bytes, eof),
+    };
     let white = |mut i: usize| {
         while i < bytes.len() && matches!(bytes[i], b' ' | b'\n' | b'\r' | b'\t') {
             i += 1;
@@ -86,6 +102,7 @@ fn run<'a, B: Borrowing>(
         i
     };
     let cut = if eof { Stop::Slow } else { Stop::More };
+    let start = pos;
     loop {
         *at = pos;
         let mut i = white(pos);
@@ -109,9 +126,18 @@ fn run<'a, B: Borrowing>(
             }
         }
         let slice = &bytes[i..];
-        let mut values = serde_json::Deserializer::from_slice(slice).into_iter::<B::Value<'a>>();
-        let got = values.next();
-        let used = values.byte_offset();
+        // `i` follows a value, `[`, `,` or white space: a character's start in the text.
+        let (got, used) = match text.and_then(|t| t.get(i - start..)) {
+            Some(t) => {
+                let mut values = serde_json::Deserializer::from_str(t).into_iter::<B::Value<'a>>();
+                (values.next(), values.byte_offset())
+            }
+            None => {
+                let mut values =
+                    serde_json::Deserializer::from_slice(slice).into_iter::<B::Value<'a>>();
+                (values.next(), values.byte_offset())
+            }
+        };
         match got {
             // As in `parse`: a value ending with the bytes read may go on (a number).
             Some(Ok(v)) if used < slice.len() || eof => {
@@ -161,6 +187,8 @@ pub(super) struct JsonStream<'r> {
     column: u64,
     /// How deep [`JsonStream::skip`] is.
     depth: usize,
+    /// How many elements the last batch held.
+    batch: usize,
 }
 
 impl<'r> JsonStream<'r> {
@@ -180,6 +208,7 @@ impl<'r> JsonStream<'r> {
             line: 1,
             column: 0,
             depth: 0,
+            batch: 0,
         }
     }
 
@@ -508,12 +537,23 @@ impl<'r> JsonStream<'r> {
             let mut taken = *first;
             let mut at = pos;
             let mut stop = Stop::Slow;
+            // Room for as many elements as the last batch had, and a few more.
+            let room = self.batch + self.batch / 8;
             let buf = std::mem::take(&mut self.buf);
             let batch = T::new(buf, |bytes| {
-                run::<T::Of>(&bytes[..end], pos, eof, &mut taken, &mut at, &mut stop)
+                run::<T::Of>(
+                    &bytes[..end],
+                    pos,
+                    eof,
+                    room,
+                    &mut taken,
+                    &mut at,
+                    &mut stop,
+                )
             });
             if batch.len() > 0 {
                 *first = taken;
+                self.batch = batch.len();
                 let old = batch.buffer();
                 let mut next = spare().unwrap_or_default();
                 if next.len() < old.len() {
