@@ -1004,22 +1004,22 @@ fn messages(
         return Ok(());
     };
     convert_batch(ctx, chat, &mut batch, &mut index)?;
-    let mut spare = Some(batch.into_owner());
-    let Some(batch) = s.elements::<Batch>(&mut first, || spare.take())? else {
+    let spare = stream::Batch::into_parts(batch);
+    let Some(batch) = s.elements::<Batch>(&mut first, || Some(spare))? else {
         return Ok(());
     };
     // Then two threads: this one reads and parses the messages, a batch per read buffer; the
     // other turns them into records and writes them, in order, and hands each buffer back.
     std::thread::scope(|scope| {
         let (to_convert, batches) = mpsc::sync_channel::<Batch>(BATCHES_WAITING);
-        let (to_reuse, spares) = mpsc::channel::<Vec<u8>>();
+        let (to_reuse, spares) = mpsc::channel::<(Vec<u8>, Vec<Element<'static>>)>();
         let converter = std::thread::Builder::new()
             .name("chatport-convert".into())
             .spawn_scoped(scope, move || -> Result<(), ImportError> {
                 for mut batch in batches {
                     convert_batch(ctx, chat, &mut batch, &mut index)?;
                     // The parser may have ended: the buffer is then not needed.
-                    let _ = to_reuse.send(batch.into_owner());
+                    let _ = to_reuse.send(stream::Batch::into_parts(batch));
                 }
                 Ok(())
             })
@@ -1081,9 +1081,14 @@ self_cell::self_cell!(
 
 impl stream::Batch for Batch {
     type Of = Elements;
+    type List = Vec<Element<'static>>;
 
-    fn new(buf: Vec<u8>, parse: impl for<'a> FnOnce(&'a Vec<u8>) -> Parsed<'a>) -> Self {
-        Batch::new(buf, parse)
+    fn new(
+        buf: Vec<u8>,
+        list: Self::List,
+        parse: impl for<'a> FnOnce(&'a Vec<u8>, Parsed<'a>) -> Parsed<'a>,
+    ) -> Self {
+        Batch::new(buf, |b| parse(b, list))
     }
 
     fn buffer(&self) -> &[u8] {
@@ -1094,8 +1099,15 @@ impl stream::Batch for Batch {
         self.borrow_dependent().len()
     }
 
-    fn into_buffer(self) -> Vec<u8> {
-        self.into_owner()
+    fn into_parts(mut self) -> (Vec<u8>, Self::List) {
+        // The list keeps its allocation: collecting nothing in place reuses it.
+        let list = self.with_dependent_mut(|_, elements| {
+            std::mem::take(elements)
+                .into_iter()
+                .filter_map(|_| None)
+                .collect()
+        });
+        (self.into_owner(), list)
     }
 }
 

@@ -42,17 +42,23 @@ impl<T: DeserializeOwned> Borrowing for Owned<T> {
 pub(super) trait Batch: Sized {
     /// The type of the elements.
     type Of: Borrowing;
-    /// The buffer `buf`, with the elements that `parse` finds in it.
+    /// A list of elements emptied, kept for its room (elements that borrow nothing yet).
+    type List: Default;
+    /// The buffer `buf`, with the elements that `parse` finds in it, put in `list`.
     fn new(
         buf: Vec<u8>,
-        parse: impl for<'a> FnOnce(&'a Vec<u8>) -> Vec<<Self::Of as Borrowing>::Value<'a>>,
+        list: Self::List,
+        parse: impl for<'a> FnOnce(
+            &'a Vec<u8>,
+            Vec<<Self::Of as Borrowing>::Value<'a>>,
+        ) -> Vec<<Self::Of as Borrowing>::Value<'a>>,
     ) -> Self;
     /// The buffer.
     fn buffer(&self) -> &[u8];
     /// How many elements the batch holds.
     fn len(&self) -> usize;
-    /// The buffer, to be read into again.
-    fn into_buffer(self) -> Vec<u8>;
+    /// The buffer, to be read into again, and the list emptied (its elements dropped).
+    fn into_parts(self) -> (Vec<u8>, Self::List);
 }
 
 /// Why [`run`] stopped.
@@ -68,18 +74,17 @@ enum Stop {
 }
 
 /// Parses the elements of an array that lie whole in `bytes`, from `pos` (after the last
-/// element taken, or after the `[` while `first` is true), into a list with room for `room`
-/// of them. `at` is left after the last element taken.
+/// element taken, or after the `[` while `first` is true), onto `out`. `at` is left after the
+/// last element taken.
 fn run<'a, B: Borrowing>(
     bytes: &'a [u8],
     mut pos: usize,
     eof: bool,
-    room: usize,
+    out: &mut Vec<B::Value<'a>>,
     first: &mut bool,
     at: &mut usize,
     stop: &mut Stop,
-) -> Vec<B::Value<'a>> {
-    let mut out = Vec::with_capacity(room);
+) {
     // Checked as UTF-8 in one go, the text's strings need no check of their own. Only the
     // last character may be cut (the next read completes it); a file whose bytes are not
     // UTF-8 is parsed as bytes, so that serde_json says where.
@@ -159,7 +164,6 @@ fn run<'a, B: Borrowing>(
             }
         }
     }
-    out
 }
 
 /// A JSON text read in chunks, walked from its start to its end.
@@ -526,8 +530,10 @@ impl<'r> JsonStream<'r> {
     pub(super) fn elements<T: Batch>(
         &mut self,
         first: &mut bool,
-        mut spare: impl FnMut() -> Option<Vec<u8>>,
+        spare: impl FnOnce() -> Option<(Vec<u8>, T::List)>,
     ) -> Result<Option<T>, ImportError> {
+        // The buffer to go on in once this one leaves with a batch, and the list for it.
+        let (mut next, mut list) = spare().unwrap_or_default();
         loop {
             if self.peek()? == Some(b']') {
                 self.pos += 1;
@@ -540,22 +546,23 @@ impl<'r> JsonStream<'r> {
             // Room for as many elements as the last batch had, and a few more.
             let room = self.batch + self.batch / 8;
             let buf = std::mem::take(&mut self.buf);
-            let batch = T::new(buf, |bytes| {
+            let batch = T::new(buf, list, |bytes, mut out| {
+                out.reserve(room);
                 run::<T::Of>(
                     &bytes[..end],
                     pos,
                     eof,
-                    room,
+                    &mut out,
                     &mut taken,
                     &mut at,
                     &mut stop,
-                )
+                );
+                out
             });
             if batch.len() > 0 {
                 *first = taken;
                 self.batch = batch.len();
                 let old = batch.buffer();
-                let mut next = spare().unwrap_or_default();
                 if next.len() < old.len() {
                     next.resize(old.len(), 0);
                 }
@@ -567,7 +574,7 @@ impl<'r> JsonStream<'r> {
                 self.pos = 0;
                 return Ok(Some(batch));
             }
-            self.buf = batch.into_buffer();
+            (self.buf, list) = batch.into_parts();
             match stop {
                 Stop::End => {}
                 Stop::More => {
@@ -803,9 +810,14 @@ mod tests {
 
     impl Batch for TestBatch {
         type Of = Tags;
+        type List = Vec<Tagged<'static>>;
 
-        fn new(buf: Vec<u8>, parse: impl for<'a> FnOnce(&'a Vec<u8>) -> Tagged2<'a>) -> Self {
-            TestBatch::new(buf, parse)
+        fn new(
+            buf: Vec<u8>,
+            list: Self::List,
+            parse: impl for<'a> FnOnce(&'a Vec<u8>, Tagged2<'a>) -> Tagged2<'a>,
+        ) -> Self {
+            TestBatch::new(buf, |b| parse(b, list))
         }
 
         fn buffer(&self) -> &[u8] {
@@ -816,8 +828,11 @@ mod tests {
             self.borrow_dependent().len()
         }
 
-        fn into_buffer(self) -> Vec<u8> {
-            self.into_owner()
+        fn into_parts(mut self) -> (Vec<u8>, Self::List) {
+            let list = self.with_dependent_mut(|_, d| {
+                std::mem::take(d).into_iter().filter_map(|_| None).collect()
+            });
+            (self.into_owner(), list)
         }
     }
 
@@ -849,9 +864,12 @@ mod tests {
                 while let Some(mut b) = s.elements::<TestBatch>(&mut first, || spare.take())? {
                     batches += 1;
                     b.with_dependent_mut(|_, d| messages.extend(d.drain(..).map(|t| t.0)));
-                    // Buffers handed back now and then, and not always.
+                    // Buffers and lists handed back now and then, and not always.
                     if batches % 3 != 0 {
-                        spare = Some(b.into_buffer());
+                        let (buf, list) = b.into_parts();
+                        // The list keeps its room (collected in place).
+                        assert!(list.is_empty() && list.capacity() > 0);
+                        spare = Some((buf, list));
                     }
                 }
             } else {
