@@ -1100,13 +1100,7 @@ impl stream::Batch for Batch {
     }
 
     fn into_parts(mut self) -> (Vec<u8>, Self::List) {
-        // The list keeps its allocation: collecting nothing in place reuses it.
-        let list = self.with_dependent_mut(|_, elements| {
-            std::mem::take(elements)
-                .into_iter()
-                .filter_map(|_| None)
-                .collect()
-        });
+        let list = self.with_dependent_mut(|_, elements| stream::emptied(std::mem::take(elements)));
         (self.into_owner(), list)
     }
 }

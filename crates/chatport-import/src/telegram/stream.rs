@@ -61,6 +61,13 @@ pub(super) trait Batch: Sized {
     fn into_parts(self) -> (Vec<u8>, Self::List);
 }
 
+/// `list` emptied (its elements dropped) as a list of another type of the same size, for the
+/// next batch: collecting nothing from it in place keeps its allocation.
+#[allow(clippy::unnecessary_filter_map)] // `filter` could not change the type.
+pub(super) fn emptied<T, U>(list: Vec<T>) -> Vec<U> {
+    list.into_iter().filter_map(|_| None).collect()
+}
+
 /// Why [`run`] stopped.
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Stop {
@@ -829,9 +836,7 @@ mod tests {
         }
 
         fn into_parts(mut self) -> (Vec<u8>, Self::List) {
-            let list = self.with_dependent_mut(|_, d| {
-                std::mem::take(d).into_iter().filter_map(|_| None).collect()
-            });
+            let list = self.with_dependent_mut(|_, d| emptied(std::mem::take(d)));
             (self.into_owner(), list)
         }
     }
