@@ -397,15 +397,12 @@ fn message_id(chat: &str, id: &Id) -> String {
 
 /// [`message_id`] written into `out` (cleared first), whose buffer is reused.
 fn message_id_into(out: &mut String, chat: &str, id: &Id) {
-    use std::fmt::Write;
     out.clear();
     out.push_str("tg-m-");
     out.push_str(chat);
     out.push('-');
     match id {
-        Id::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
+        Id::Int(i) => push_int(out, *i),
         Id::Str(s) if is_id_safe(s) => out.push_str(s),
         Id::Str(s) => out.push_str(&derive_id("h", &[s])),
     }
@@ -419,14 +416,21 @@ fn message_id_into(out: &mut String, chat: &str, id: &Id) {
 
 /// The id as exported, as text (numbers in decimal), written into `out` (cleared first).
 fn id_text_into(out: &mut String, id: &Id) {
-    use std::fmt::Write;
     out.clear();
     match id {
-        Id::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
+        Id::Int(i) => push_int(out, *i),
         Id::Str(s) => out.push_str(s),
     }
+}
+
+/// Appends `n` in decimal, as `write!` would, without the formatting machinery: this runs a
+/// few times for every message.
+fn push_int(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut digits = [0u8; 20];
+    out.push_str(chatport_model::json::decimal(n.unsigned_abs(), &mut digits));
 }
 
 fn is_number(s: &str) -> bool {
@@ -1114,12 +1118,12 @@ fn element(
 ) -> Result<(), ImportError> {
     ctx.sink.source_message();
     let pointer = {
-        use std::fmt::Write;
         let mut p = std::mem::take(&mut ctx.pointer);
         p.clear();
         p.push_str(&chat.pointer);
         p.push_str("/messages/");
-        let _ = write!(p, "{index}");
+        let mut digits = [0u8; 20];
+        p.push_str(chatport_model::json::decimal(*index, &mut digits));
         p
     };
     *index += 1;
@@ -2952,6 +2956,25 @@ mod tests {
                     "{name}, {chunk}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn integers_are_written_as_display_writes_them() {
+        for n in [
+            0i64,
+            7,
+            -7,
+            10,
+            99,
+            1_000_000,
+            -1_000_000,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let mut s = "x".to_owned();
+            push_int(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
         }
     }
 

@@ -68,9 +68,15 @@ pub(super) fn emptied<T, U>(list: Vec<T>) -> Vec<U> {
     list.into_iter().filter_map(|_| None).collect()
 }
 
+/// The most elements a batch holds, whatever their size: a buffer of tiny elements must not
+/// make a list of hundreds of thousands.
+const MOST_PER_BATCH: usize = 4096;
+
 /// Why [`run`] stopped.
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Stop {
+    /// The batch holds [`MOST_PER_BATCH`] elements.
+    Full,
     /// The buffer ends inside the next element (or before it).
     More,
     /// The next byte is the array's closing `]`.
@@ -117,6 +123,10 @@ fn run<'a, B: Borrowing>(
     let start = pos;
     loop {
         *at = pos;
+        if out.len() >= MOST_PER_BATCH {
+            *stop = Stop::Full;
+            break;
+        }
         let mut i = white(pos);
         let Some(&b) = bytes.get(i) else {
             *stop = cut;
@@ -200,6 +210,8 @@ pub(super) struct JsonStream<'r> {
     depth: usize,
     /// How many elements the last batch held.
     batch: usize,
+    /// The buffer's starting size.
+    chunk: usize,
 }
 
 impl<'r> JsonStream<'r> {
@@ -220,6 +232,7 @@ impl<'r> JsonStream<'r> {
             column: 0,
             depth: 0,
             batch: 0,
+            chunk: chunk.max(4),
         }
     }
 
@@ -570,9 +583,13 @@ impl<'r> JsonStream<'r> {
                 *first = taken;
                 self.batch = batch.len();
                 let old = batch.buffer();
-                if next.len() < old.len() {
-                    next.resize(old.len(), 0);
+                // The next buffer has the usual size again, unless what is left of this one
+                // needs more (a buffer grown for one big element is not kept at that size).
+                let size = self.chunk.max(end - at);
+                if next.capacity() > 2 * size {
+                    next = Vec::new();
                 }
+                next.resize(size, 0);
                 next[..end - at].copy_from_slice(&old[at..end]);
                 self.count_lines(&old[..at]);
                 self.buf = next;
@@ -583,7 +600,8 @@ impl<'r> JsonStream<'r> {
             }
             (self.buf, list) = batch.into_parts();
             match stop {
-                Stop::End => {}
+                // (A full batch is never empty.)
+                Stop::End | Stop::Full => {}
                 Stop::More => {
                     self.fill()?;
                 }
@@ -925,6 +943,54 @@ mod tests {
         assert_eq!((m.len(), batches), (6, 1));
         let (_, _, batches) = read_messages(DOC.as_bytes(), 16, true).unwrap();
         assert!(batches > 1);
+    }
+
+    /// Reads the messages in batches: each batch's element count and buffer size.
+    fn batch_shapes(doc: &[u8], chunk: usize) -> Vec<(usize, usize)> {
+        let mut r = doc;
+        let mut s = JsonStream::new(&mut r, "f.json", chunk);
+        assert!(s.begin_object().unwrap());
+        let mut first_key = true;
+        assert_eq!(
+            s.next_key(&mut first_key).unwrap().as_deref(),
+            Some("messages")
+        );
+        assert!(s.begin_array().unwrap());
+        let (mut first, mut spare, mut shapes) = (true, None, Vec::new());
+        while let Some(b) = s
+            .elements::<TestBatch>(&mut first, || spare.take())
+            .unwrap()
+        {
+            shapes.push((b.len(), b.buffer().len()));
+            spare = Some(b.into_parts());
+        }
+        shapes
+    }
+
+    #[test]
+    fn batches_are_bounded_in_elements_and_buffers_shrink_back() {
+        // Ten thousand tiny elements in one buffer: no list of ten thousand.
+        let tiny = format!("{{\"messages\": [{}1]}}", "1,".repeat(10_000));
+        let shapes = batch_shapes(tiny.as_bytes(), 1 << 20);
+        assert!(shapes.len() >= 3, "{shapes:?}");
+        assert!(
+            shapes.iter().all(|&(n, _)| n <= MOST_PER_BATCH),
+            "{shapes:?}"
+        );
+        assert_eq!(shapes.iter().map(|&(n, _)| n).sum::<usize>(), 10_001);
+        // One element of 100 KB grows the 64-byte buffer; once what that buffer read is used
+        // up, the buffers are small again.
+        let big = format!(
+            "{{\"messages\": [\"{}\", {}1]}}",
+            "x".repeat(100_000),
+            "2, ".repeat(20_000)
+        );
+        let shapes = batch_shapes(big.as_bytes(), 64);
+        assert!(shapes[0].1 > 100_000, "{shapes:?}");
+        let small = shapes.iter().filter(|&&(_, size)| size <= 128).count();
+        assert!(small > shapes.len() / 2, "{shapes:?}");
+        assert!(shapes.last().is_some_and(|&(_, size)| size <= 128));
+        assert_eq!(shapes.iter().map(|&(n, _)| n).sum::<usize>(), 20_002);
     }
 
     #[test]
