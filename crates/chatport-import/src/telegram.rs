@@ -2,15 +2,18 @@
 //! data with `chats.list` and `left_chats.list`.
 //!
 //! The file is streamed: it is read in chunks of a megabyte ([`stream::JsonStream`]), whose
-//! walker goes through the top-level object, the chat lists and each `messages` array. Every
-//! message is parsed by serde_json straight from the read buffer with a hand-written visitor
+//! walker goes through the top-level object, the chat lists and each `messages` array. The
+//! messages are parsed by serde_json straight from the read buffer with a hand-written visitor
 //! into a typed [`Raw`] (frequent keys into fields whose strings borrow the buffer, rare ones
-//! into a short list of JSON values) and handed to the sink before the next one is read. The
-//! buffer grows only while one message does not fit in it. Messages are written vouched (the
+//! into a short list of JSON values), all those that lie whole in one buffer at a time: such a
+//! [`Batch`] takes its buffer with it to a second thread, which converts and writes its messages
+//! in order while the next buffer is read and parsed, and hands the buffer back. (The first
+//! buffer of a chat is converted on the reading thread: a chat that fits in one needs no other.)
+//! A buffer grows only while one message does not fit in it. Messages are written vouched (the
 //! writer keeps no message ids); each chat keeps its own message ids as bits ([`SeenIds`]) to
 //! resolve replies and pins, which name only messages of their chat, and forgets them when the
-//! chat ends. Memory is bounded by the largest message, the accounts and one chat's bits, not by
-//! the size of the file.
+//! chat ends. Memory is bounded by the largest message, a few buffers and batches, the accounts
+//! and one chat's bits, not by the size of the file.
 //!
 //! Source format (tdesktop `export_output_json.cpp`), in short:
 //! - single chat: `{name, type, id, messages: [...]}`; full export: `{about,
@@ -1016,14 +1019,16 @@ fn messages(
     // other turns them into records and writes them, in order, and hands each buffer back.
     std::thread::scope(|scope| {
         let (to_convert, batches) = mpsc::sync_channel::<Batch>(BATCHES_WAITING);
-        let (to_reuse, spares) = mpsc::channel::<(Vec<u8>, Vec<Element<'static>>)>();
+        // Used batches go back whole: their messages are dropped on this thread, which
+        // allocated them (freeing on the other thread made both wait on the allocator).
+        let (to_reuse, spares) = mpsc::channel::<Batch>();
         let converter = std::thread::Builder::new()
             .name("chatport-convert".into())
             .spawn_scoped(scope, move || -> Result<(), ImportError> {
                 for mut batch in batches {
                     convert_batch(ctx, chat, &mut batch, &mut index)?;
                     // The parser may have ended: the buffer is then not needed.
-                    let _ = to_reuse.send(stream::Batch::into_parts(batch));
+                    let _ = to_reuse.send(batch);
                 }
                 Ok(())
             })
@@ -1035,7 +1040,9 @@ fn messages(
                     // The converter stopped on an error, which it returns.
                     break;
                 }
-                next = s.elements::<Batch>(&mut first, || spares.try_recv().ok())?;
+                next = s.elements::<Batch>(&mut first, || {
+                    spares.try_recv().ok().map(stream::Batch::into_parts)
+                })?;
             }
             Ok(())
         })();
