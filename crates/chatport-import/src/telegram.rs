@@ -432,8 +432,7 @@ fn push_int(out: &mut String, n: i64) {
     if n < 0 {
         out.push('-');
     }
-    let mut digits = [0u8; 20];
-    out.push_str(chatport_model::json::decimal(n.unsigned_abs(), &mut digits));
+    chatport_model::json::push_decimal(out, n.unsigned_abs());
 }
 
 fn is_number(s: &str) -> bool {
@@ -1129,8 +1128,7 @@ fn element(
         p.clear();
         p.push_str(&chat.pointer);
         p.push_str("/messages/");
-        let mut digits = [0u8; 20];
-        p.push_str(chatport_model::json::decimal(*index, &mut digits));
+        chatport_model::json::push_decimal(&mut p, *index);
         p
     };
     *index += 1;
@@ -2077,7 +2075,9 @@ fn fill(
     }
 
     // Text.
-    match raw.text.take() {
+    // (The parts are taken from their list, which stays with the message as read: it is freed
+    // on the thread that allocated it.)
+    match raw.text.as_mut() {
         Some(Text::Plain(t)) => set_opt(&mut m.text, Some(t.as_ref()).filter(|t| !t.is_empty())),
         Some(Text::Parts(parts)) => text_and_spans(ctx, m, parts, &mut ext)?,
         None => m.text = None,
@@ -2194,7 +2194,7 @@ fn seen_number(key: &str, id: &str) -> Option<u64> {
 fn text_and_spans(
     ctx: &mut Ctx<'_>,
     m: &mut Message,
-    parts: Vec<Part>,
+    parts: &mut Vec<Part>,
     ext: &mut Map<String, Value>,
 ) -> Result<(), ImportError> {
     if let [only] = parts.as_slice()
@@ -2211,7 +2211,7 @@ fn text_and_spans(
     text.clear();
     let mut at = 0u64;
     let mut kept_attrs: Vec<Value> = Vec::new();
-    for (i, p) in parts.into_iter().enumerate() {
+    for (i, p) in parts.drain(..).enumerate() {
         let start = at;
         at += p.text.chars().count() as u64;
         text.push_str(&p.text);

@@ -187,6 +187,15 @@ pub fn decimal(n: u64, digits: &mut [u8; 20]) -> &str {
     std::str::from_utf8(decimal_digits(n, digits)).unwrap_or("0")
 }
 
+/// Appends `n` in decimal to `out`, as `write!` would, without the formatting machinery or a
+/// UTF-8 check: for callers that write millions of numbers.
+pub fn push_decimal(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    for &d in decimal_digits(n, &mut digits) {
+        out.push(char::from(d));
+    }
+}
+
 /// [`decimal`] as the ASCII digits' bytes, for a writer of bytes (no UTF-8 check needed).
 fn decimal_digits(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
     let mut i = digits.len();
@@ -278,6 +287,16 @@ mod tests {
 
     fn serde_str(s: &str) -> Vec<u8> {
         serde_json::to_vec(s).unwrap()
+    }
+
+    #[test]
+    fn numbers_are_written_as_display_writes_them() {
+        for n in [0u64, 9, 10, 99, 100, 1_000_000, u64::MAX] {
+            let mut s = "x".to_owned();
+            push_decimal(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+            assert_eq!(decimal(n, &mut [0; 20]), n.to_string());
+        }
     }
 
     #[test]
