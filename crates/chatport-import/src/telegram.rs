@@ -991,8 +991,9 @@ fn chat(
 // ---------------------------------------------------------------------------------------------
 // Messages
 
-/// A chat's `messages` array: each element is parsed from the read buffer and handed to the
-/// sink before the next one is read.
+/// A chat's `messages` array. The messages that lie in what was read already are parsed from
+/// the read buffer and converted one at a time (a chat that fits in it needs nothing more); once
+/// the array goes on past it, the rest is read in batches converted on a second thread.
 fn messages(
     s: &mut JsonStream<'_>,
     ctx: &mut Ctx<'_>,
@@ -1004,14 +1005,14 @@ fn messages(
     chat.open(ctx)?;
     let mut first = true;
     let mut index = 0u64;
-    // The first buffer's messages are converted on this thread: a chat that fits in one buffer
-    // needs no other.
-    let Some(mut batch) = s.elements::<Batch>(&mut first, || None)? else {
-        return Ok(());
-    };
-    convert_batch(ctx, chat, &mut batch, &mut index)?;
-    let spare = stream::Batch::into_parts(batch);
-    let Some(batch) = s.elements::<Batch>(&mut first, || Some(spare))? else {
+    let reads = s.reads();
+    while s.reads() == reads {
+        if !s.next_element(&mut first)? {
+            return Ok(());
+        }
+        s.parse::<Elements, _>(|Element(mut raw)| element(ctx, chat, raw.as_mut(), &mut index))??;
+    }
+    let Some(batch) = s.elements::<Batch>(&mut first, || None)? else {
         return Ok(());
     };
     // Then two threads: this one reads and parses the messages, a batch per read buffer; the
@@ -1046,9 +1047,10 @@ fn messages(
             Ok(())
         })();
         drop(to_convert);
+        // A panic of the converter goes on here, as it would have on this thread.
         let converted = converter
             .join()
-            .unwrap_or_else(|_| Err(ImportError::Bug("the converting thread panicked".into())));
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         // The converter's error comes first in the file: it only saw messages before the
         // reader's.
         converted.and(read)

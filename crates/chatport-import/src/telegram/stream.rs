@@ -86,6 +86,73 @@ enum Stop {
     Slow,
 }
 
+/// The buffer's bytes checked as UTF-8 from some place on, as far as the parse has needed them:
+/// a call of [`run`] checks about what it parses, not the rest of the buffer, and a string in
+/// the text needs no check of its own.
+struct Window<'a> {
+    bytes: &'a [u8],
+    eof: bool,
+    /// Where the text starts in `bytes`, and the text.
+    from: usize,
+    text: &'a str,
+    /// True when the text goes as far as it can: to the end of the bytes (or of their last
+    /// whole character, which the next read completes).
+    whole: bool,
+    /// How many bytes the next check takes at least (it doubles, up to [`MOST_CHECKED`]).
+    block: usize,
+    /// True once bytes that are not UTF-8 were met: the rest is parsed as bytes, so that
+    /// serde_json says where.
+    bytes_only: bool,
+}
+
+/// The first and the largest check of a [`Window`].
+const FIRST_CHECKED: usize = 16 << 10;
+const MOST_CHECKED: usize = 256 << 10;
+
+impl<'a> Window<'a> {
+    fn new(bytes: &'a [u8], eof: bool) -> Self {
+        Window {
+            bytes,
+            eof,
+            from: 0,
+            text: "",
+            whole: false,
+            block: FIRST_CHECKED,
+            bytes_only: false,
+        }
+    }
+
+    /// The text from `i` on, checked `want` bytes ahead at least (or as far as it can go);
+    /// `None` when the bytes there are not UTF-8.
+    fn text(&mut self, i: usize, want: usize) -> Option<&'a str> {
+        if self.bytes_only {
+            return None;
+        }
+        let have = self.from + self.text.len();
+        if i < self.from || (i + want > have && !self.whole) || i > have {
+            let end = (i + want.max(self.block)).min(self.bytes.len());
+            self.block = (self.block * 2).min(MOST_CHECKED);
+            let part = &self.bytes[i..end];
+            let text = match simdutf8::compat::from_utf8(part) {
+                Ok(t) => t,
+                // A character cut by the end of the part: the next check, or at the end of the
+                // bytes the next read, completes it (at the end of the file it is an error).
+                Err(e) if e.error_len().is_none() && !(self.eof && end == self.bytes.len()) => {
+                    simdutf8::basic::from_utf8(&part[..e.valid_up_to()]).unwrap_or_default()
+                }
+                Err(_) => {
+                    self.bytes_only = true;
+                    return None;
+                }
+            };
+            self.from = i;
+            self.text = text;
+            self.whole = end == self.bytes.len();
+        }
+        self.text.get(i - self.from..)
+    }
+}
+
 /// Parses the elements of an array that lie whole in `bytes`, from `pos` (after the last
 /// element taken, or after the `[` while `first` is true), onto `out`. `at` is left after the
 /// last element taken.
@@ -98,21 +165,7 @@ fn run<'a, B: Borrowing>(
     at: &mut usize,
     stop: &mut Stop,
 ) {
-    // Checked as UTF-8 in one go, the text's strings need no check of their own. Only the
-    // last character may be cut (the next read completes it); a file whose bytes are not
-    // UTF-8 is parsed as bytes, so that serde_json says where.
-    let text = match simdutf8::compat::from_utf8(&bytes[pos..]) {
-        Ok(t) => Some(t),
-        Err(e) if e.error_len().is_none() && !eof => {
-            simdutf8::basic::from_utf8(&bytes[pos..pos + e.valid_up_to()]).ok()
-        }
-        Err(_) => None,
-    };
-    let (bytes, eof) = match text {
-        // The text is the bytes from `pos` on: indexes below stay those of `bytes`.
-        Some(t) if t.len() < bytes.len() - pos => (&bytes[..pos + t.len()], false),
-        _ => (bytes, eof),
-    };
+    let mut window = Window::new(bytes, eof);
     let white = |mut i: usize| {
         while i < bytes.len() && matches!(bytes[i], b' ' | b'\n' | b'\r' | b'\t') {
             i += 1;
@@ -120,7 +173,6 @@ fn run<'a, B: Borrowing>(
         i
     };
     let cut = if eof { Stop::Slow } else { Stop::More };
-    let start = pos;
     loop {
         *at = pos;
         if out.len() >= MOST_PER_BATCH {
@@ -147,22 +199,41 @@ fn run<'a, B: Borrowing>(
                 break;
             }
         }
-        let slice = &bytes[i..];
-        // `i` follows a value, `[`, `,` or white space: a character's start in the text.
-        let (got, used) = match text.and_then(|t| t.get(i - start..)) {
-            Some(t) => {
-                let mut values = serde_json::Deserializer::from_str(t).into_iter::<B::Value<'a>>();
-                (values.next(), values.byte_offset())
-            }
-            None => {
-                let mut values =
-                    serde_json::Deserializer::from_slice(slice).into_iter::<B::Value<'a>>();
-                (values.next(), values.byte_offset())
+        // The element, parsed from the checked text (`i` follows a value, `[`, `,` or white
+        // space: a character's start), which grows while the parse runs into its end; or from
+        // the bytes.
+        let mut want = 0;
+        let (got, used, parsed) = loop {
+            match window.text(i, want) {
+                Some(t) => {
+                    let mut values =
+                        serde_json::Deserializer::from_str(t).into_iter::<B::Value<'a>>();
+                    let got = values.next();
+                    let used = values.byte_offset();
+                    let short = match &got {
+                        Some(Ok(_)) => used == t.len(),
+                        Some(Err(e)) => cut_off(e, t.as_bytes()),
+                        None => true,
+                    };
+                    if short && !window.whole {
+                        want = 2 * t.len() + 1;
+                        continue;
+                    }
+                    break (got, used, t.as_bytes());
+                }
+                None => {
+                    let slice = &bytes[i..];
+                    let mut values =
+                        serde_json::Deserializer::from_slice(slice).into_iter::<B::Value<'a>>();
+                    break (values.next(), values.byte_offset(), slice);
+                }
             }
         };
+        // What was parsed reaches the end of the file only if it reaches the end of the bytes.
+        let eof = eof && parsed.len() == bytes.len() - i;
         match got {
             // As in `parse`: a value ending with the bytes read may go on (a number).
-            Some(Ok(v)) if used < slice.len() || eof => {
+            Some(Ok(v)) if used < parsed.len() || eof => {
                 out.push(v);
                 pos = i + used;
                 *first = false;
@@ -171,7 +242,7 @@ fn run<'a, B: Borrowing>(
                 *stop = Stop::More;
                 break;
             }
-            Some(Err(e)) if !eof && cut_off(&e, slice) => {
+            Some(Err(e)) if !eof && cut_off(&e, parsed) => {
                 *stop = Stop::More;
                 break;
             }
@@ -212,6 +283,8 @@ pub(super) struct JsonStream<'r> {
     batch: usize,
     /// The buffer's starting size.
     chunk: usize,
+    /// How many times bytes were read.
+    reads: u64,
 }
 
 impl<'r> JsonStream<'r> {
@@ -233,12 +306,19 @@ impl<'r> JsonStream<'r> {
             depth: 0,
             batch: 0,
             chunk: chunk.max(4),
+            reads: 0,
         }
     }
 
     /// The file as shown to the user.
     pub(super) fn shown(&self) -> &str {
         &self.shown
+    }
+
+    /// How many times bytes were read into the buffer so far: a reader can tell whether what
+    /// it parsed lay in the bytes it had.
+    pub(super) fn reads(&self) -> u64 {
+        self.reads
     }
 
     /// How many `\xHH` escapes were rewritten so far.
@@ -252,6 +332,7 @@ impl<'r> JsonStream<'r> {
         if self.eof {
             return Ok(false);
         }
+        self.reads += 1;
         if self.pos > 0 {
             self.discard();
         }
@@ -603,6 +684,13 @@ impl<'r> JsonStream<'r> {
                 // (A full batch is never empty.)
                 Stop::End | Stop::Full => {}
                 Stop::More => {
+                    // (`run` stops for more only before the end of the file: past it, this
+                    // would never end.)
+                    if eof {
+                        return Err(ImportError::Bug(
+                            "an array was read for more bytes past the end of the file".into(),
+                        ));
+                    }
                     self.fill()?;
                 }
                 Stop::Slow => {
@@ -938,6 +1026,29 @@ mod tests {
                 }
             }
         }
+        // Long documents, whose text is checked in growing windows: multi-byte characters
+        // fall across the windows' ends, and a byte that is not UTF-8 lies far in.
+        let long: String = (0..3000)
+            .map(|k| format!("{{\"t\": \"{}\", \"n\": {k}}}", "é€".repeat(k % 97)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let long = format!("{{\"messages\": [{long}], \"end\": 1}}").into_bytes();
+        let mut bad = long.clone();
+        let far = bad.len() * 2 / 3;
+        let quote = far + bad[far..].iter().position(|&b| b == b'"').unwrap();
+        bad.insert(quote + 1, 0xff);
+        for doc in [&long, &bad, &long[..long.len() - 1000].to_vec()] {
+            for chunk in [1 << 20, 100_000, 17_000, 4096] {
+                let one = read_messages(doc, chunk, false).map(|(m, r, _)| (m, r));
+                let many = read_messages(doc, chunk, true).map(|(m, r, _)| (m, r));
+                match (&one, &many) {
+                    (Ok(a), Ok(b)) => assert!(a == b, "chunk {chunk}"),
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "chunk {chunk}"),
+                    _ => panic!("chunk {chunk}: {one:?} against {many:?}"),
+                }
+            }
+        }
+        assert_eq!(read_messages(&long, 1 << 20, true).unwrap().0.len(), 3000);
         // With a big buffer, the first document's six messages come in one batch.
         let (m, _, batches) = read_messages(DOC.as_bytes(), 1000, true).unwrap();
         assert_eq!((m.len(), batches), (6, 1));
