@@ -7,7 +7,9 @@
 //!
 //! The elements of a long array (a chat's messages) are parsed a buffer at a time into a
 //! [`Batch`], which takes the buffer with it: another thread can use them while the next buffer
-//! is read, and hands the buffer back when it is done.
+//! is read, and hands the buffer back when it is done. A batch holds at most 4096 elements, and
+//! the buffer after one grown for a big value has the usual size again, so memory is then
+//! bounded by the largest value and a few buffers and batches in flight.
 //!
 //! While reading, what tdesktop writes but JSON forbids is repaired: `\xHH` escapes become
 //! `\u00HH`, and a UTF-8 byte order mark at the start is dropped. Errors name the file's line
