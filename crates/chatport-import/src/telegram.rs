@@ -1079,43 +1079,13 @@ fn convert_batch(
     result
 }
 
-/// The elements of a messages array parsed from one read buffer, with the buffer.
-type Parsed<'a> = Vec<Element<'a>>;
-
-self_cell::self_cell!(
+stream::batch_type!(
     /// Messages parsed from one read buffer, held with it, to be converted on another thread.
-    struct Batch {
-        owner: Vec<u8>,
-        #[covariant]
-        dependent: Parsed,
-    }
+    Batch,
+    Parsed,
+    Elements,
+    Element
 );
-
-impl stream::Batch for Batch {
-    type Of = Elements;
-    type List = Vec<Element<'static>>;
-
-    fn new(
-        buf: Vec<u8>,
-        list: Self::List,
-        parse: impl for<'a> FnOnce(&'a Vec<u8>, Parsed<'a>) -> Parsed<'a>,
-    ) -> Self {
-        Batch::new(buf, |b| parse(b, list))
-    }
-
-    fn buffer(&self) -> &[u8] {
-        self.borrow_owner()
-    }
-
-    fn len(&self) -> usize {
-        self.borrow_dependent().len()
-    }
-
-    fn into_parts(mut self) -> (Vec<u8>, Self::List) {
-        let list = self.with_dependent_mut(|_, elements| stream::emptied(std::mem::take(elements)));
-        (self.into_owner(), list)
-    }
-}
 
 /// Hands one element of a messages array to the sink.
 fn element(

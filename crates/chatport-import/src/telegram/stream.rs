@@ -63,6 +63,53 @@ pub(super) trait Batch: Sized {
     fn into_parts(self) -> (Vec<u8>, Self::List);
 }
 
+/// Defines `$name`, a [`Batch`] of the values of `$of` (a [`Borrowing`] whose values are
+/// `$elem<'a>`), held with the buffer they borrow in a `self_cell`; `$list<'a>` names their
+/// list.
+macro_rules! batch_type {
+    ($(#[$meta:meta])* $name:ident, $list:ident, $of:ty, $elem:ident) => {
+        type $list<'a> = Vec<$elem<'a>>;
+
+        self_cell::self_cell!(
+            $(#[$meta])*
+            struct $name {
+                owner: Vec<u8>,
+                #[covariant]
+                dependent: $list,
+            }
+        );
+
+        impl $crate::telegram::stream::Batch for $name {
+            type Of = $of;
+            type List = Vec<$elem<'static>>;
+
+            fn new(
+                buf: Vec<u8>,
+                list: Self::List,
+                parse: impl for<'a> FnOnce(&'a Vec<u8>, $list<'a>) -> $list<'a>,
+            ) -> Self {
+                $name::new(buf, |b| parse(b, list))
+            }
+
+            fn buffer(&self) -> &[u8] {
+                self.borrow_owner()
+            }
+
+            fn len(&self) -> usize {
+                self.borrow_dependent().len()
+            }
+
+            fn into_parts(mut self) -> (Vec<u8>, Self::List) {
+                let list = self.with_dependent_mut(|_, d| {
+                    $crate::telegram::stream::emptied(std::mem::take(d))
+                });
+                (self.into_owner(), list)
+            }
+        }
+    };
+}
+pub(super) use batch_type;
+
 /// `list` emptied (its elements dropped) as a list of another type of the same size, for the
 /// next batch: collecting nothing from it in place keeps its allocation.
 #[allow(clippy::unnecessary_filter_map)] // `filter` could not change the type.
@@ -913,41 +960,7 @@ mod tests {
         type Value<'a> = Tagged<'a>;
     }
 
-    type Tagged2<'a> = Vec<Tagged<'a>>;
-
-    self_cell::self_cell!(
-        struct TestBatch {
-            owner: Vec<u8>,
-            #[covariant]
-            dependent: Tagged2,
-        }
-    );
-
-    impl Batch for TestBatch {
-        type Of = Tags;
-        type List = Vec<Tagged<'static>>;
-
-        fn new(
-            buf: Vec<u8>,
-            list: Self::List,
-            parse: impl for<'a> FnOnce(&'a Vec<u8>, Tagged2<'a>) -> Tagged2<'a>,
-        ) -> Self {
-            TestBatch::new(buf, |b| parse(b, list))
-        }
-
-        fn buffer(&self) -> &[u8] {
-            self.borrow_owner()
-        }
-
-        fn len(&self) -> usize {
-            self.borrow_dependent().len()
-        }
-
-        fn into_parts(mut self) -> (Vec<u8>, Self::List) {
-            let list = self.with_dependent_mut(|_, d| emptied(std::mem::take(d)));
-            (self.into_owner(), list)
-        }
-    }
+    batch_type!(TestBatch, Tagged2, Tags, Tagged);
 
     /// Reads `{"messages": [...], ...}` with the messages in batches (or one by one), then
     /// the keys after them: the messages, the keys' values, and how many batches there were.
