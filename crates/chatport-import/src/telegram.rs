@@ -5,11 +5,12 @@
 //! walker goes through the top-level object, the chat lists and each `messages` array. The
 //! messages are parsed by serde_json straight from the read buffer with a hand-written visitor
 //! into a typed [`Raw`] (frequent keys into fields whose strings borrow the buffer, rare ones
-//! into a short list of JSON values), all those that lie whole in one buffer at a time: such a
+//! into a short list of JSON values). The messages of a chat that lie in the bytes read already
+//! are converted one at a time on the reading thread (a chat that fits in them needs no other);
+//! past them, the messages are parsed all those that lie whole in one buffer at a time: such a
 //! [`Batch`] takes its buffer with it to a second thread, which converts and writes its messages
-//! in order while the next buffer is read and parsed, and hands the buffer back. (The first
-//! buffer of a chat is converted on the reading thread: a chat that fits in one needs no other.)
-//! A buffer grows only while one message does not fit in it. Messages are written vouched (the
+//! in order while the next buffer is read and parsed, and hands the buffer back. A buffer grows
+//! only while one message does not fit in it. Messages are written vouched (the
 //! writer keeps no message ids); each chat keeps its own message ids as bits ([`SeenIds`]) to
 //! resolve replies and pins, which name only messages of their chat, and forgets them when the
 //! chat ends. Memory is bounded by the largest message, a few buffers and batches, the accounts
