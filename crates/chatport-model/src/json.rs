@@ -196,16 +196,30 @@ pub fn push_decimal(out: &mut String, n: u64) {
     }
 }
 
+/// The numbers from 00 to 99 in two digits each, to write numbers two digits at a time.
+const PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
 /// [`decimal`] as the ASCII digits' bytes, for a writer of bytes (no UTF-8 check needed).
 fn decimal_digits(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
     let mut i = digits.len();
-    loop {
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
         i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        digits[i] = b'0' + n as u8;
     }
     &digits[i..]
 }
@@ -291,7 +305,10 @@ mod tests {
 
     #[test]
     fn numbers_are_written_as_display_writes_them() {
-        for n in [0u64, 9, 10, 99, 100, 1_000_000, u64::MAX] {
+        let mut cases = vec![u64::MAX, u64::MAX - 1, 10u64.pow(19), 10u64.pow(19) - 1];
+        cases.extend(0..1000);
+        cases.extend((1..20).flat_map(|e| [10u64.pow(e) - 1, 10u64.pow(e), 10u64.pow(e) + 1]));
+        for n in cases {
             let mut s = "x".to_owned();
             push_decimal(&mut s, n);
             assert_eq!(s, format!("x{n}"));
