@@ -118,7 +118,10 @@ pub(super) fn emptied<T, U>(list: Vec<T>) -> Vec<U> {
 }
 
 /// The most elements a batch holds, whatever their size: a buffer of tiny elements must not
-/// make a list of hundreds of thousands.
+/// make a list of hundreds of thousands. (Such a batch stops before its buffer's end, and what
+/// is left is copied into the next buffer: an array of tiny elements, which real exports do not
+/// have, costs copying, not memory. A 40 MB array of 20 million `0` took 4.2 CPU seconds
+/// against 2.6 before batches, in about the same wall time.)
 const MOST_PER_BATCH: usize = 4096;
 
 /// Why [`run`] stopped.
@@ -1063,7 +1066,12 @@ mod tests {
                 }
             }
         }
-        assert_eq!(read_messages(&long, 1 << 20, true).unwrap().0.len(), 3000);
+        // In one buffer, the 3000 elements (about 500 KB, many windows) make one batch: an
+        // element cut by a window's end is parsed again in a larger window, not left for more
+        // bytes.
+        let (messages, _, batches) = read_messages(&long, 1 << 20, true).unwrap();
+        assert!(long.len() > 2 * MOST_CHECKED, "{}", long.len());
+        assert_eq!((messages.len(), batches), (3000, 1));
         // With a big buffer, the first document's six messages come in one batch.
         let (m, _, batches) = read_messages(DOC.as_bytes(), 1000, true).unwrap();
         assert_eq!((m.len(), batches), (6, 1));
