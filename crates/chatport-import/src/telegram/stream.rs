@@ -254,8 +254,30 @@ fn run<'a, B: Borrowing>(
         // The element, parsed from the checked text (`i` follows a value, `[`, `,` or white
         // space: a character's start), which grows while the parse runs into its end; or from
         // the bytes.
+        // (Each value is taken where it is parsed: a message is large, and every move of it
+        // costs a copy.)
+        macro_rules! take {
+            ($got:expr, $used:expr, $parsed:expr) => {{
+                let (used, parsed): (usize, &[u8]) = ($used, $parsed);
+                // What was parsed reaches the end of the file only if it reaches the end of
+                // the bytes.
+                let eof = eof && parsed.len() == bytes.len() - i;
+                match $got {
+                    // As in `parse`: a value ending with the bytes read may go on (a number).
+                    Some(Ok(v)) if used < parsed.len() || eof => {
+                        out.push(v);
+                        pos = i + used;
+                        *first = false;
+                        None
+                    }
+                    Some(Ok(_)) => Some(Stop::More),
+                    Some(Err(e)) if !eof && cut_off(&e, parsed) => Some(Stop::More),
+                    _ => Some(Stop::Slow),
+                }
+            }};
+        }
         let mut want = 0;
-        let (got, used, parsed) = loop {
+        let stopped = loop {
             match window.text(i, want) {
                 Some(t) => {
                     let mut values =
@@ -271,37 +293,20 @@ fn run<'a, B: Borrowing>(
                         want = 2 * t.len() + 1;
                         continue;
                     }
-                    break (got, used, t.as_bytes());
+                    break take!(got, used, t.as_bytes());
                 }
                 None => {
                     let slice = &bytes[i..];
                     let mut values =
                         serde_json::Deserializer::from_slice(slice).into_iter::<B::Value<'a>>();
-                    break (values.next(), values.byte_offset(), slice);
+                    let got = values.next();
+                    break take!(got, values.byte_offset(), slice);
                 }
             }
         };
-        // What was parsed reaches the end of the file only if it reaches the end of the bytes.
-        let eof = eof && parsed.len() == bytes.len() - i;
-        match got {
-            // As in `parse`: a value ending with the bytes read may go on (a number).
-            Some(Ok(v)) if used < parsed.len() || eof => {
-                out.push(v);
-                pos = i + used;
-                *first = false;
-            }
-            Some(Ok(_)) => {
-                *stop = Stop::More;
-                break;
-            }
-            Some(Err(e)) if !eof && cut_off(&e, parsed) => {
-                *stop = Stop::More;
-                break;
-            }
-            _ => {
-                *stop = Stop::Slow;
-                break;
-            }
+        if let Some(s) = stopped {
+            *stop = s;
+            break;
         }
     }
 }
