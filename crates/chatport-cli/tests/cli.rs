@@ -1,20 +1,9 @@
 //! The `chatport` binary as scripts use it: exit codes, JSON output, human output.
 
+mod common;
+
+use common::{chatport, repo};
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn chatport(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chatport"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("chatport runs")
-}
 
 #[test]
 fn every_conformance_case_through_the_cli() {

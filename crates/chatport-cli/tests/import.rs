@@ -1,21 +1,11 @@
 //! `chatport import` as users and scripts meet it: detection, exit codes, the report in both
 //! forms, outputs that exist, and nothing left behind on failure.
 
+mod common;
+
+use common::{chatport, leftovers, repo};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn chatport(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chatport"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("chatport runs")
-}
+use std::process::Command;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -26,15 +16,6 @@ fn sample() -> String {
         .join("examples/whatsapp-export")
         .display()
         .to_string()
-}
-
-fn leftovers(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".chatport-"))
-        .collect()
 }
 
 #[test]

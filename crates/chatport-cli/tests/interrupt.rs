@@ -4,6 +4,9 @@
 //! output untouched), and no temporary file or folder is left behind.
 #![cfg(unix)]
 
+mod common;
+
+use common::leftovers;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -55,14 +58,6 @@ fn interrupted(input: &Path, output: &Path, delay: Option<Duration>) -> (i32, St
         _ => -1,
     };
     (code, String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-fn leftovers(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".chatport-"))
-        .collect()
 }
 
 #[test]
