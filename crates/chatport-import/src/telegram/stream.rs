@@ -1016,6 +1016,21 @@ mod tests {
         Ok((messages, rest, batches))
     }
 
+    /// Asserts that `doc` reads the same in batches as one by one: the same values, or the
+    /// same error.
+    fn assert_read_alike(doc: &[u8], chunk: usize) {
+        let one = read_messages(doc, chunk, false).map(|(m, r, _)| (m, r));
+        let many = read_messages(doc, chunk, true).map(|(m, r, _)| (m, r));
+        let shown = || String::from_utf8_lossy(&doc[..doc.len().min(200)]).into_owned();
+        match (&one, &many) {
+            (Ok(a), Ok(b)) => assert!(a == b, "chunk {chunk}: {}", shown()),
+            (Err(a), Err(b)) => {
+                assert_eq!(a.to_string(), b.to_string(), "chunk {chunk}: {}", shown())
+            }
+            _ => panic!("chunk {chunk}: {}: {one:?} against {many:?}", shown()),
+        }
+    }
+
     #[test]
     fn batches_read_what_elements_read_one_by_one() {
         let mut docs: Vec<Vec<u8>> = vec![
@@ -1037,16 +1052,7 @@ mod tests {
         docs.extend((3..whole.len()).map(|cut| whole[..cut].to_vec()));
         for doc in &docs {
             for chunk in (4..40).chain([64, 1000]) {
-                let one = read_messages(doc, chunk, false).map(|(m, r, _)| (m, r));
-                let many = read_messages(doc, chunk, true);
-                let shown = String::from_utf8_lossy(doc);
-                match (&one, &many) {
-                    (Ok(one), Ok((m, r, _))) => assert_eq!(one, &(m.clone(), r.clone())),
-                    (Err(a), Err(b)) => {
-                        assert_eq!(a.to_string(), b.to_string(), "chunk {chunk}: {shown:?}")
-                    }
-                    _ => panic!("chunk {chunk}: {shown:?}: {one:?} against {many:?}"),
-                }
+                assert_read_alike(doc, chunk);
             }
         }
         // Long documents, whose text is checked in growing windows: multi-byte characters
@@ -1062,13 +1068,7 @@ mod tests {
         bad.insert(quote + 1, 0xff);
         for doc in [&long, &bad, &long[..long.len() - 1000].to_vec()] {
             for chunk in [1 << 20, 100_000, 17_000, 4096] {
-                let one = read_messages(doc, chunk, false).map(|(m, r, _)| (m, r));
-                let many = read_messages(doc, chunk, true).map(|(m, r, _)| (m, r));
-                match (&one, &many) {
-                    (Ok(a), Ok(b)) => assert!(a == b, "chunk {chunk}"),
-                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "chunk {chunk}"),
-                    _ => panic!("chunk {chunk}: {one:?} against {many:?}"),
-                }
+                assert_read_alike(doc, chunk);
             }
         }
         // In one buffer, the 3000 elements (about 500 KB, many windows) make one batch: an
